@@ -1,0 +1,170 @@
+use super::scalar::Scalar;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::{borrow::Cow, convert::Infallible, fmt, str::FromStr};
+
+/// An identifier, exactly as the server sent it.
+///
+/// MaiAgent documents ids as UUID strings on most pages, as free text on some (`"對話ID"`), and as
+/// integers on others, including 128-bit ones (`324816370485542537671391323877394598747`) and
+/// ones rendered in exponent form (`2.992461161002561e+38`). An `Id` decodes all of them and keeps
+/// the exact text or digits; re-encoding writes the same JSON back.
+///
+/// ```
+/// use maiagent::types::Id;
+///
+/// let id: Id = serde_json::from_str("324816370485542537671391323877394598747").unwrap();
+/// assert_eq!(id.as_str(), "324816370485542537671391323877394598747");
+/// assert_eq!(id.as_u128(), Some(324816370485542537671391323877394598747));
+/// assert_eq!(serde_json::to_string(&id).unwrap(), "324816370485542537671391323877394598747");
+///
+/// let id = Id::from("8e44604a-8278-4c96-96b5-3e5a0548d738");
+/// assert!(!id.is_number());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id {
+    text: String,
+    number: bool,
+}
+
+impl Id {
+    /// The id's text: the string, or the number's digits as sent.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the server sent the id as a JSON number.
+    pub fn is_number(&self) -> bool {
+        self.number
+    }
+
+    /// The id as an unsigned integer, when it is one (sent as a number or as a string of digits).
+    pub fn as_u128(&self) -> Option<u128> {
+        self.text.parse().ok()
+    }
+
+    /// An id that is sent as a JSON number. Returns `None` if `digits` is not a JSON number.
+    pub fn number(digits: impl Into<String>) -> Option<Self> {
+        let text = digits.into();
+        super::scalar::is_json_number(&text).then_some(Self { text, number: true })
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.number {
+            write!(f, "Id({})", self.text)
+        } else {
+            write!(f, "Id({:?})", self.text)
+        }
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl AsRef<str> for Id {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl From<&str> for Id {
+    fn from(text: &str) -> Self {
+        Self {
+            text: text.to_string(),
+            number: false,
+        }
+    }
+}
+
+impl From<String> for Id {
+    fn from(text: String) -> Self {
+        Self {
+            text,
+            number: false,
+        }
+    }
+}
+
+impl From<&Id> for Id {
+    fn from(id: &Id) -> Self {
+        id.clone()
+    }
+}
+
+impl From<u128> for Id {
+    fn from(n: u128) -> Self {
+        Self {
+            text: n.to_string(),
+            number: true,
+        }
+    }
+}
+
+impl From<u64> for Id {
+    fn from(n: u64) -> Self {
+        Self::from(u128::from(n))
+    }
+}
+
+impl FromStr for Id {
+    type Err = Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(s))
+    }
+}
+
+impl PartialEq<str> for Id {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<&str> for Id {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl Serialize for Id {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.number {
+            Scalar::serialize_number(&self.text, s)
+        } else {
+            s.serialize_str(&self.text)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Scalar::deserialize(d, "an id (a string or a number)")? {
+            Scalar::Str(text) => Ok(Self {
+                text,
+                number: false,
+            }),
+            Scalar::Num(text) => Ok(Self { text, number: true }),
+            Scalar::Bool(b) => Err(serde::de::Error::invalid_type(
+                serde::de::Unexpected::Bool(b),
+                &"an id (a string or a number)",
+            )),
+        }
+    }
+}
+
+impl schemars::JsonSchema for Id {
+    fn schema_name() -> Cow<'static, str> {
+        "Id".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An id: a string (usually a UUID) or an integer of any size.",
+            "anyOf": [{"type": "string"}, {"type": "number"}]
+        })
+    }
+}
