@@ -11,7 +11,7 @@
 #[path = "xtask/src/speclint.rs"]
 mod speclint;
 
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use std::{env, fs, path::PathBuf};
 use syn::visit_mut::VisitMut;
 
@@ -40,6 +40,10 @@ fn main() {
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
+        // The facade's credentials ride along in the generated client; its `pre` hook
+        // (src/auth.rs) adds the `Authorization` header to every generated request.
+        .with_inner_type("crate::auth::Credentials".parse().expect("a Rust path"))
+        .with_hooks(HooksMode::Expected)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
     if let Some(schemas) = value

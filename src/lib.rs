@@ -1,7 +1,38 @@
 //! # maiagent
 //!
-//! The typed, async Rust SDK for the [MaiAgent](https://maiagent.ai) platform.
+//! The typed, async Rust SDK for the [MaiAgent](https://maiagent.ai) platform: chatbots
+//! (AI assistants), conversations, messages and webhooks.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), maiagent::Error> {
+//! let client = maiagent::Client::from_env()?;
+//! let page = client.conversations().list().first_page().await?;
+//! for conversation in &page.results {
+//!     println!("{} {:?}", conversation.id, conversation.title);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! * [`Client`]: configuration, API-key auth, retries and timeouts ([`ClientBuilder`],
+//!   [`RetryPolicy`]); every call returns a typed [`Error`].
+//! * [`types`]: the data types, generated from the OpenAPI spec in `openapi/`.
+//! * [`generated`]: the generated client itself, for anything the facade does not wrap.
 #![warn(missing_docs)]
 
+pub mod auth;
+mod call;
+mod client;
+mod error;
 pub mod generated;
+#[cfg(feature = "mock")]
+pub mod mock;
+pub mod resources;
+mod retry;
 pub mod types;
+
+pub use auth::ApiKey;
+pub use call::Call;
+pub use client::{Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL};
+pub use error::{ApiError, Error};
+pub use progenitor_client::ResponseValue;
+pub use retry::RetryPolicy;

@@ -1,0 +1,95 @@
+//! API-key authentication: the secret type and the header every request carries.
+
+use crate::generated;
+use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::header::{HeaderValue, AUTHORIZATION};
+use std::fmt;
+
+/// A MaiAgent API key. Its `Debug` and `Display` print a redaction, never the key.
+///
+/// ```
+/// use maiagent::ApiKey;
+///
+/// let key = ApiKey::new("sk-secret");
+/// assert_eq!(format!("{key:?}"), "ApiKey(<redacted>)");
+/// assert_eq!(key.to_string(), "<redacted>");
+/// assert_eq!(key.expose(), "sk-secret");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The key itself. Call this only to hand it to something that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The `Authorization` header value for this key, marked sensitive so that HTTP
+    /// libraries leave it out of their logs.
+    pub(crate) fn header_value(&self) -> Result<HeaderValue, crate::Error> {
+        let mut value = HeaderValue::from_str(&format!("Api-Key {}", self.0)).map_err(|_| {
+            crate::Error::Config {
+                message: "the API key contains characters that cannot be sent in a header".into(),
+            }
+        })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// What the generated client carries to authenticate its requests.
+#[derive(Clone)]
+pub struct Credentials {
+    authorization: HeaderValue,
+}
+
+impl Credentials {
+    pub(crate) fn new(key: &ApiKey) -> Result<Self, crate::Error> {
+        Ok(Self {
+            authorization: key.header_value()?,
+        })
+    }
+
+    /// The sensitive `Authorization` header value.
+    pub(crate) fn authorization(&self) -> &HeaderValue {
+        &self.authorization
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Credentials(<redacted>)")
+    }
+}
+
+/// Adds the `Authorization` header to every generated request and drops progenitor's
+/// `api-version` header, which MaiAgent does not define.
+impl ClientHooks<Credentials> for generated::Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let headers = request.headers_mut();
+        headers.insert(AUTHORIZATION, self.inner.authorization().clone());
+        headers.remove("api-version");
+        Ok(())
+    }
+}

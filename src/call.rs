@@ -1,0 +1,125 @@
+//! [`Call`]: one API call, with per-call options, retries, a timeout and typed errors.
+
+use crate::{Client, Error, RetryPolicy};
+use futures::future::BoxFuture;
+use progenitor_client::ResponseValue;
+use std::future::{Future, IntoFuture};
+use std::sync::Arc;
+use std::time::Duration;
+
+type Attempt<T> = Arc<
+    dyn Fn(Client) -> BoxFuture<'static, Result<ResponseValue<T>, progenitor_client::Error<()>>>
+        + Send
+        + Sync,
+>;
+
+/// Options that one call may set over the client's defaults.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallOptions {
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// One API call, ready to send. Await it for the value, or call
+/// [`send_with_response`](Self::send_with_response) for the status and headers too.
+///
+/// ```no_run
+/// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+/// use maiagent::RetryPolicy;
+/// use std::time::Duration;
+///
+/// let id = "8e44604a-8278-4c96-96b5-3e5a0548d738";
+/// let conversation = client.conversations().get(id).await?;
+/// let with_headers = client
+///     .conversations()
+///     .get(id)
+///     .timeout(Duration::from_secs(10))
+///     .retry(RetryPolicy::none())
+///     .send_with_response()
+///     .await?;
+/// println!("{} {:?}", with_headers.status(), conversation.title);
+/// # Ok(()) }
+/// ```
+#[must_use = "a call does nothing until it is awaited"]
+pub struct Call<T> {
+    client: Client,
+    operation: &'static str,
+    idempotent: bool,
+    options: CallOptions,
+    attempt: Attempt<T>,
+}
+
+impl<T> std::fmt::Debug for Call<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("operation", &self.operation)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Send + 'static> Call<T> {
+    /// A call of the generated operation `operation`; `idempotent` is true for reads.
+    pub(crate) fn new<F, Fut>(client: &Client, operation: &'static str, idempotent: bool, f: F) -> Self
+    where
+        F: Fn(Client) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>> + Send + 'static,
+    {
+        Self {
+            client: client.clone(),
+            operation,
+            idempotent,
+            options: CallOptions::default(),
+            attempt: Arc::new(move |c| Box::pin(f(c))),
+        }
+    }
+
+    pub(crate) fn with_options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The retry policy of this call only.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+
+    /// The whole-request timeout of this call only (of each attempt).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends the call; returns the value.
+    pub async fn send(self) -> Result<T, Error> {
+        self.send_with_response().await.map(ResponseValue::into_inner)
+    }
+
+    /// Sends the call; returns the value with the response's status and headers.
+    pub async fn send_with_response(self) -> Result<ResponseValue<T>, Error> {
+        let settings = self.client.settings();
+        let policy = self.options.retry.as_ref().unwrap_or(&settings.retry);
+        let timeout = self.options.timeout.unwrap_or(settings.request_timeout);
+        crate::retry::with_retries(policy, self.idempotent, self.operation, || {
+            let attempt = (self.attempt)(self.client.clone());
+            async move {
+                match tokio::time::timeout(timeout, attempt).await {
+                    Err(_) => Err(Error::Timeout { after: timeout }),
+                    Ok(Ok(value)) => Ok(value),
+                    Ok(Err(e)) => Err(crate::error::from_generated(e).await),
+                }
+            }
+        })
+        .await
+    }
+}
+
+impl<T: Send + 'static> IntoFuture for Call<T> {
+    type Output = Result<T, Error>;
+    type IntoFuture = BoxFuture<'static, Result<T, Error>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

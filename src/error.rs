@@ -1,0 +1,303 @@
+//! The one error type of the SDK.
+
+use reqwest::StatusCode;
+use std::time::Duration;
+
+/// How many bytes of an error body, or of a value that failed to decode, an error keeps.
+pub(crate) const BODY_SNIPPET_LIMIT: usize = 64 * 1024;
+
+/// Everything that can go wrong when talking to MaiAgent.
+///
+/// ```
+/// # async fn run(client: maiagent::Client) {
+/// match client.conversations().get("8e44604a-8278-4c96-96b5-3e5a0548d738").await {
+///     Ok(conversation) => println!("{:?}", conversation.title),
+///     Err(e) if e.is_not_found() => println!("no such conversation"),
+///     Err(e) => eprintln!("MaiAgent failed: {e}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a status that is not a success.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// The connection failed, or broke before the response was complete.
+    #[error("connection to MaiAgent failed: {source}")]
+    Connection {
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+        /// Whether the request provably never reached the server (connection refused).
+        never_sent: bool,
+    },
+    /// No complete answer within the request timeout.
+    #[error("MaiAgent did not answer within {after:?}")]
+    Timeout {
+        /// The timeout that expired.
+        after: Duration,
+    },
+    /// A streaming reply sent nothing for longer than the idle timeout.
+    #[error("the reply stream was idle for more than {after:?}")]
+    IdleTimeout {
+        /// The idle timeout that expired.
+        after: Duration,
+    },
+    /// A response body (or a webhook body) is not the JSON the API documents.
+    #[error("cannot decode {what}: {source}; body starts with: {snippet}")]
+    Decode {
+        /// What was being decoded.
+        what: &'static str,
+        /// The start of the body (at most 64 KiB).
+        snippet: String,
+        /// The decoder's error, which names the field and why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A reply stream ended before its `done: true` event: the reply is incomplete.
+    #[error("the reply stream ended before its final event ({received} events received)")]
+    StreamTruncated {
+        /// How many events arrived before the end.
+        received: usize,
+    },
+    /// A stream event is larger than the configured limit.
+    #[error("a stream event exceeds the {limit}-byte limit")]
+    EventTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// A stream event's data is not valid JSON.
+    #[error("invalid stream event: {source}; data starts with: {data}")]
+    InvalidEvent {
+        /// The start of the event's data (at most 64 KiB).
+        data: String,
+        /// The decoder's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Pagination met the same cursor twice: the server sent a loop.
+    #[error("pagination loop: cursor {cursor:?} came back")]
+    PaginationLoop {
+        /// The repeated cursor.
+        cursor: String,
+    },
+    /// The client is not configured correctly (for example, no API key).
+    #[error("invalid configuration: {message}")]
+    Config {
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The request cannot be built from the given input.
+    #[error("invalid request: {message}")]
+    InvalidRequest {
+        /// What is wrong.
+        message: String,
+    },
+    /// A local file operation failed (saving a download).
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A non-success answer from the server, with everything it said.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The body as text (at most 64 KiB; an HTML error page stays text).
+    pub body: String,
+    /// The body parsed as JSON, when it is JSON: Django REST framework sends
+    /// `{"detail": "..."}` or a map from field names to lists of messages.
+    pub json: Option<serde_json::Value>,
+    /// The request id header of the answer (`x-request-id` or similar), when present.
+    pub request_id: Option<String>,
+    /// How long the server asked us to wait (`Retry-After`), when it did.
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    /// The `detail` message of a Django REST framework error body.
+    pub fn detail(&self) -> Option<&str> {
+        self.json.as_ref()?.get("detail")?.as_str()
+    }
+
+    /// The field errors of a 400 body, flattened to `(path, message)` pairs; nested fields are
+    /// joined with dots (`message.content`) and list positions with their index.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(serde_json::Value::Object(map)) = &self.json {
+            for (k, v) in map {
+                if k != "detail" {
+                    flatten_field_errors(k.clone(), v, &mut out);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn flatten_field_errors(path: String, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => out.push((path, s.clone())),
+        Value::Array(items) if items.iter().all(Value::is_string) => {
+            for item in items {
+                flatten_field_errors(path.clone(), item, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten_field_errors(format!("{path}.{i}"), item, out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                flatten_field_errors(format!("{path}.{k}"), item, out);
+            }
+        }
+        other => out.push((path, other.to_string())),
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MaiAgent answered HTTP {}", self.status)?;
+        if let Some(detail) = self.detail() {
+            write!(f, ": {detail}")?;
+        } else {
+            let fields = self.field_errors();
+            if !fields.is_empty() {
+                let text: Vec<String> = fields.iter().map(|(k, m)| format!("{k}: {m}")).collect();
+                write!(f, ": {}", text.join("; "))?;
+            } else if !self.body.is_empty() && self.json.is_none() {
+                let first: String = self.body.chars().take(200).collect();
+                write!(f, ": {}", first.trim())?;
+            }
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    /// The HTTP status, for errors that are answers from the server.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The server's answer, for [`Error::Api`].
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// 404: the id does not exist (or the path is wrong).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// 401 or 403: the API key is missing, wrong, or not allowed to do this.
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self.status(),
+            Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+        )
+    }
+
+    /// 429: too many requests.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// Whether trying the same request again later may succeed: connection failures,
+    /// timeouts, 408, 429 and 5xx.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Connection { .. } | Error::Timeout { .. } | Error::IdleTimeout { .. } => true,
+            Error::Api(e) => {
+                e.status == StatusCode::REQUEST_TIMEOUT
+                    || e.status == StatusCode::TOO_MANY_REQUESTS
+                    || e.status.is_server_error()
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn decode(what: &'static str, body: &[u8], source: serde_json::Error) -> Self {
+        Error::Decode {
+            what,
+            snippet: snippet(body),
+            source,
+        }
+    }
+
+    pub(crate) fn from_transport(source: reqwest::Error) -> Self {
+        Error::Connection {
+            never_sent: source.is_connect(),
+            source,
+        }
+    }
+}
+
+/// The first 64 KiB of `bytes` as text, cut on a character boundary.
+pub(crate) fn snippet(bytes: &[u8]) -> String {
+    let cut = &bytes[..bytes.len().min(BODY_SNIPPET_LIMIT)];
+    String::from_utf8_lossy(cut).into_owned()
+}
+
+/// Reads an unsuccessful response into an [`ApiError`], keeping at most 64 KiB of its body.
+pub(crate) async fn api_error(mut response: reqwest::Response) -> Error {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = BODY_SNIPPET_LIMIT - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() >= BODY_SNIPPET_LIMIT {
+                    break;
+                }
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let json = serde_json::from_slice(&body).ok();
+    let request_id = ["x-request-id", "request-id", "x-amzn-requestid", "cf-ray"]
+        .iter()
+        .find_map(|h| headers.get(*h)?.to_str().ok().map(str::to_string));
+    Error::Api(Box::new(ApiError {
+        status,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        json,
+        request_id,
+        retry_after: crate::retry::retry_after(&headers),
+    }))
+}
+
+/// Turns the generated client's error into ours, reading the body of an unexpected answer.
+pub(crate) async fn from_generated(e: progenitor_client::Error<()>) -> Error {
+    use progenitor_client::Error as G;
+    match e {
+        G::UnexpectedResponse(response) => api_error(response).await,
+        G::CommunicationError(source)
+        | G::ResponseBodyError(source)
+        | G::InvalidUpgrade(source) => Error::from_transport(source),
+        G::InvalidResponsePayload(bytes, source) => Error::decode("the response", &bytes, source),
+        G::InvalidRequest(message) | G::Custom(message) => Error::InvalidRequest { message },
+        G::ErrorResponse(rv) => Error::Api(Box::new(ApiError {
+            status: rv.status(),
+            body: String::new(),
+            json: None,
+            request_id: None,
+            retry_after: crate::retry::retry_after(rv.headers()),
+        })),
+    }
+}

@@ -1,0 +1,179 @@
+//! Retries: which failures are retried, how long to wait, and the loop that does it.
+
+use crate::Error;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use std::future::Future;
+use std::time::{Duration, SystemTime};
+
+/// When and how often a failed request is tried again.
+///
+/// The default makes 2 retries (3 attempts), waiting 0.5 s, then 1 s (doubling, at most 8 s,
+/// each multiplied by a random factor between 0.75 and 1). A `Retry-After` answer is honoured up
+/// to 60 s; a longer wait returns the error at once instead of sleeping.
+///
+/// Requests that only read (GET) are retried on connection errors, timeouts, 408, 429 and 5xx.
+/// Requests that create something (POST) are retried only when they provably never reached the
+/// server (connection refused) or on 429 and 503, which the server sends before doing anything.
+/// A stream is never retried once a byte of it has arrived.
+///
+/// ```
+/// use maiagent::RetryPolicy;
+/// use std::time::Duration;
+///
+/// let none = RetryPolicy::none();
+/// let patient = RetryPolicy::default().max_retries(5).max_backoff(Duration::from_secs(20));
+/// # let _ = (none, patient);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+    jitter: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+            jitter: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        Self::default().max_retries(0)
+    }
+
+    /// How many times a failed request is tried again (0 disables retries).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = n;
+        self
+    }
+
+    /// The first wait; each further wait doubles.
+    pub fn initial_backoff(mut self, d: Duration) -> Self {
+        self.initial_backoff = d;
+        self
+    }
+
+    /// The longest wait between attempts computed by backoff.
+    pub fn max_backoff(mut self, d: Duration) -> Self {
+        self.max_backoff = d;
+        self
+    }
+
+    /// The longest `Retry-After` that is waited out; a longer one returns the error.
+    pub fn max_retry_after(mut self, d: Duration) -> Self {
+        self.max_retry_after = d;
+        self
+    }
+
+    /// Whether waits are randomised (on by default, so that many clients do not retry in step).
+    pub fn jitter(mut self, on: bool) -> Self {
+        self.jitter = on;
+        self
+    }
+
+    /// The configured number of retries.
+    pub fn retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The wait before retry number `retry` (0-based) of a request that failed with `error`,
+    /// or `None` when it must not be retried.
+    pub(crate) fn delay(&self, retry: u32, idempotent: bool, error: &Error) -> Option<Duration> {
+        if retry >= self.max_retries || !retryable(idempotent, error) {
+            return None;
+        }
+        if let Some(wait) = error.api_error().and_then(|e| e.retry_after) {
+            return (wait <= self.max_retry_after).then_some(wait);
+        }
+        let base = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry))
+            .min(self.max_backoff);
+        Some(if self.jitter {
+            base.mul_f64(0.75 + fastrand::f64() * 0.25)
+        } else {
+            base
+        })
+    }
+}
+
+fn retryable(idempotent: bool, error: &Error) -> bool {
+    match error {
+        Error::Connection { never_sent, .. } => idempotent || *never_sent,
+        Error::Timeout { .. } => idempotent,
+        Error::Api(e) => {
+            let quota = e.status == StatusCode::TOO_MANY_REQUESTS
+                && e.body.to_ascii_lowercase().contains("quota");
+            match e.status {
+                _ if quota => false,
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => true,
+                StatusCode::REQUEST_TIMEOUT => idempotent,
+                s => idempotent && s.is_server_error(),
+            }
+        }
+        _ => false,
+    }
+}
+
+/// How long the server asked to wait: `retry-after-ms`, or `Retry-After` in seconds or as an
+/// HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
+    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        if ms.is_finite() && ms >= 0.0 {
+            return Some(Duration::from_secs_f64(ms / 1000.0));
+        }
+    }
+    let value = text("retry-after")?;
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(SystemTime::now()).unwrap_or_default())
+}
+
+/// Runs `attempt` until it succeeds, or fails in a way `policy` does not retry.
+pub(crate) async fn with_retries<T, F, Fut>(
+    policy: &RetryPolicy,
+    idempotent: bool,
+    operation: &'static str,
+    mut attempt: F,
+) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let attempts = policy.max_retries + 1;
+    let mut retry = 0;
+    loop {
+        let error = match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(e) => e,
+        };
+        let Some(delay) = policy.delay(retry, idempotent, &error) else {
+            return Err(error);
+        };
+        retry += 1;
+        tracing::warn!(
+            operation,
+            attempt = retry,
+            of = attempts,
+            delay_ms = delay.as_millis() as u64,
+            reason = %error,
+            "MaiAgent request failed; retrying (attempt {} of {attempts})",
+            retry + 1,
+        );
+        tokio::time::sleep(delay).await;
+    }
+}
