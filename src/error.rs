@@ -47,8 +47,9 @@ pub enum Error {
     /// A response body (or a webhook body) is not the JSON the API documents.
     #[error("cannot decode {what}: {source}; body starts with: {snippet}")]
     Decode {
-        /// What was being decoded.
-        what: &'static str,
+        /// What was being decoded, with the path of the failing field when known
+        /// (``the webhook body at `sender.id` ``).
+        what: String,
         /// The start of the body (at most 64 KiB).
         snippet: String,
         /// The decoder's error, which names the field and why.
@@ -230,9 +231,9 @@ impl Error {
         }
     }
 
-    pub(crate) fn decode(what: &'static str, body: &[u8], source: serde_json::Error) -> Self {
+    pub(crate) fn decode(what: &str, body: &[u8], source: serde_json::Error) -> Self {
         Error::Decode {
-            what,
+            what: what.to_string(),
             snippet: snippet(body),
             source,
         }

@@ -29,6 +29,7 @@ pub mod mock;
 pub mod resources;
 mod retry;
 pub mod types;
+pub mod webhook;
 
 pub use auth::ApiKey;
 pub use call::Call;

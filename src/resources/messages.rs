@@ -161,7 +161,13 @@ impl SendMessage {
         let call = if self.outgoing {
             Call::new(&self.client, "messages_outgoing_create", false, move |c| {
                 let body = body.clone();
-                async move { c.generated().messages_outgoing_create().body(body).send().await }
+                async move {
+                    c.generated()
+                        .messages_outgoing_create()
+                        .body(body)
+                        .send()
+                        .await
+                }
             })
         } else {
             Call::new(&self.client, "messages_create", false, move |c| {
@@ -220,5 +226,45 @@ impl ListMessages<'_> {
     /// The first page.
     pub fn first_page(&self) -> Call<MessagePage> {
         self.page(None)
+    }
+}
+
+impl SendMessage {
+    /// Sends the message and waits up to `timeout` for the bot's reply to arrive by webhook
+    /// through `hub` (fed by your webhook receiver). Safe with many conversations in flight:
+    /// replies are matched by conversation id, and the message itself is never taken for its
+    /// reply.
+    ///
+    /// ```no_run
+    /// # async fn run(client: maiagent::Client, hub: maiagent::webhook::ReplyHub) -> Result<(), maiagent::Error> {
+    /// use std::time::Duration;
+    ///
+    /// let reply = client
+    ///     .messages()
+    ///     .send("8e44604a-8278-4c96-96b5-3e5a0548d738", "你好")
+    ///     .await_reply(&hub, Duration::from_secs(60))
+    ///     .await?;
+    /// println!("{}", reply.content.unwrap_or_default());
+    /// # Ok(()) }
+    /// ```
+    pub async fn await_reply(
+        self,
+        hub: &crate::webhook::ReplyHub,
+        timeout: Duration,
+    ) -> Result<Message, Error> {
+        let mut waiter = hub.waiter(&self.body.conversation);
+        let sent = self.await?;
+        let sent_id = sent.id.as_ref().map(|id| id.to_string());
+        if let Some(id) = &sent_id {
+            waiter.exclude(id.clone());
+        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let message = waiter.next(left).await?;
+            if sent_id.is_none() || message.id.as_ref().map(|i| i.to_string()) != sent_id {
+                return Ok(message);
+            }
+        }
     }
 }
