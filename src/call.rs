@@ -60,10 +60,17 @@ impl<T> std::fmt::Debug for Call<T> {
 
 impl<T: Send + 'static> Call<T> {
     /// A call of the generated operation `operation`; `idempotent` is true for reads.
-    pub(crate) fn new<F, Fut>(client: &Client, operation: &'static str, idempotent: bool, f: F) -> Self
+    pub(crate) fn new<F, Fut>(
+        client: &Client,
+        operation: &'static str,
+        idempotent: bool,
+        f: F,
+    ) -> Self
     where
         F: Fn(Client) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>> + Send + 'static,
+        Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>
+            + Send
+            + 'static,
     {
         Self {
             client: client.clone(),
@@ -93,21 +100,28 @@ impl<T: Send + 'static> Call<T> {
 
     /// Sends the call; returns the value.
     pub async fn send(self) -> Result<T, Error> {
-        self.send_with_response().await.map(ResponseValue::into_inner)
+        self.send_with_response()
+            .await
+            .map(ResponseValue::into_inner)
     }
 
     /// Sends the call; returns the value with the response's status and headers.
     pub async fn send_with_response(self) -> Result<ResponseValue<T>, Error> {
         let settings = self.client.settings();
         let policy = self.options.retry.as_ref().unwrap_or(&settings.retry);
-        let timeout = self.options.timeout.unwrap_or(settings.request_timeout);
+        let timeout = self.options.timeout.or(settings.request_timeout);
         crate::retry::with_retries(policy, self.idempotent, self.operation, || {
             let attempt = (self.attempt)(self.client.clone());
             async move {
-                match tokio::time::timeout(timeout, attempt).await {
-                    Err(_) => Err(Error::Timeout { after: timeout }),
-                    Ok(Ok(value)) => Ok(value),
-                    Ok(Err(e)) => Err(crate::error::from_generated(e).await),
+                let result = match timeout {
+                    Some(after) => tokio::time::timeout(after, attempt)
+                        .await
+                        .map_err(|_| Error::Timeout { after })?,
+                    None => attempt.await,
+                };
+                match result {
+                    Ok(value) => Ok(value),
+                    Err(e) => Err(crate::error::from_generated(e).await),
                 }
             }
         })

@@ -42,7 +42,7 @@ struct Inner {
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub(crate) retry: RetryPolicy,
-    pub(crate) request_timeout: Duration,
+    pub(crate) request_timeout: Option<Duration>,
     pub(crate) stream_idle_timeout: Duration,
     pub(crate) max_event_size: usize,
 }
@@ -115,7 +115,7 @@ pub struct ClientBuilder {
     api_key: Option<ApiKey>,
     base_url: Option<String>,
     connect_timeout: Option<Duration>,
-    request_timeout: Option<Duration>,
+    request_timeout: Option<Option<Duration>>,
     stream_idle_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     max_event_size: Option<usize>,
@@ -182,9 +182,9 @@ impl ClientBuilder {
     }
 
     /// The whole-request timeout of calls that are not streams (default 120 s: a whole chatbot
-    /// reply can take long).
-    pub fn request_timeout(mut self, d: Duration) -> Self {
-        self.request_timeout = Some(d);
+    /// reply can take long); `None` disables it.
+    pub fn request_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.request_timeout = Some(timeout.into());
         self
     }
 
@@ -239,7 +239,9 @@ impl ClientBuilder {
             Some(_) => return Err(config("the API key is empty")),
             None => {
                 return Err(config(&match self.env_error {
-                    Some(why) => format!("no API key: {why}; set {API_KEY_ENV} or call ClientBuilder::api_key"),
+                    Some(why) => format!(
+                        "no API key: {why}; set {API_KEY_ENV} or call ClientBuilder::api_key"
+                    ),
                     None => format!("no API key: set {API_KEY_ENV} or call ClientBuilder::api_key"),
                 }))
             }
@@ -249,23 +251,24 @@ impl ClientBuilder {
             self.allow_http,
         )?;
         let credentials = Credentials::new(&key)?;
-        let http = match self.http {
-            Some(http) => http,
-            None => {
-                let mut headers = HeaderMap::new();
-                for (name, value) in self.headers {
-                    headers.append(name, value);
+        let http =
+            match self.http {
+                Some(http) => http,
+                None => {
+                    let mut headers = HeaderMap::new();
+                    for (name, value) in self.headers {
+                        headers.append(name, value);
+                    }
+                    reqwest::Client::builder()
+                        .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)))
+                        .user_agent(self.user_agent.unwrap_or_else(|| {
+                            format!("maiagent-rust/{}", env!("CARGO_PKG_VERSION"))
+                        }))
+                        .default_headers(headers)
+                        .build()
+                        .map_err(|e| config(&format!("cannot build the HTTP client: {e}")))?
                 }
-                reqwest::Client::builder()
-                    .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)))
-                    .user_agent(self.user_agent.unwrap_or_else(|| {
-                        format!("maiagent-rust/{}", env!("CARGO_PKG_VERSION"))
-                    }))
-                    .default_headers(headers)
-                    .build()
-                    .map_err(|e| config(&format!("cannot build the HTTP client: {e}")))?
-            }
-        };
+            };
         let generated = generated::Client::new_with_client(
             base_url.as_str().trim_end_matches('/'),
             http.clone(),
@@ -279,7 +282,9 @@ impl ClientBuilder {
                 base_url,
                 settings: Settings {
                     retry: self.retry.unwrap_or_default(),
-                    request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(120)),
+                    request_timeout: self
+                        .request_timeout
+                        .unwrap_or(Some(Duration::from_secs(120))),
                     stream_idle_timeout: self
                         .stream_idle_timeout
                         .unwrap_or(Duration::from_secs(60)),
@@ -337,9 +342,18 @@ mod tests {
     #[test]
     fn base_urls_gain_a_trailing_slash_and_refuse_plain_http() {
         let ok = |t: &str| normalize_base_url(t, false).unwrap().to_string();
-        assert_eq!(ok("https://api.maiagent.ai/api/v1"), "https://api.maiagent.ai/api/v1/");
-        assert_eq!(ok("https://api.maiagent.ai/api/"), "https://api.maiagent.ai/api/");
-        assert_eq!(ok("http://127.0.0.1:8080/api/v1"), "http://127.0.0.1:8080/api/v1/");
+        assert_eq!(
+            ok("https://api.maiagent.ai/api/v1"),
+            "https://api.maiagent.ai/api/v1/"
+        );
+        assert_eq!(
+            ok("https://api.maiagent.ai/api/"),
+            "https://api.maiagent.ai/api/"
+        );
+        assert_eq!(
+            ok("http://127.0.0.1:8080/api/v1"),
+            "http://127.0.0.1:8080/api/v1/"
+        );
         assert_eq!(ok("http://localhost/api"), "http://localhost/api/");
         assert_eq!(ok("http://[::1]:9/api"), "http://[::1]:9/api/");
         assert!(normalize_base_url("http://api.maiagent.ai/api/v1", false).is_err());

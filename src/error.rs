@@ -302,3 +302,59 @@ pub(crate) async fn from_generated(e: progenitor_client::Error<()>) -> Error {
         })),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, body: &str) -> Error {
+        Error::Api(Box::new(ApiError {
+            status: StatusCode::from_u16(status).unwrap(),
+            body: body.into(),
+            json: serde_json::from_str(body).ok(),
+            request_id: Some("req-1".into()),
+            retry_after: None,
+        }))
+    }
+
+    #[test]
+    fn drf_bodies_flat_nested_and_detail() {
+        let flat = api(400, r#"{"webChat": ["This field is required."]}"#);
+        assert_eq!(
+            flat.api_error().unwrap().field_errors(),
+            vec![("webChat".into(), "This field is required.".into())]
+        );
+        assert_eq!(
+            flat.to_string(),
+            "MaiAgent answered HTTP 400 Bad Request: webChat: This field is required. (request id req-1)"
+        );
+        let nested = api(
+            400,
+            r#"{"message": {"content": ["Required."], "attachments": [{}, {"file": ["Invalid URL."]}]}}"#,
+        );
+        assert_eq!(
+            nested.api_error().unwrap().field_errors(),
+            vec![
+                ("message.attachments.1.file".into(), "Invalid URL.".into()),
+                ("message.content".into(), "Required.".into()),
+            ]
+        );
+        for (status, auth, found) in [(401, true, true), (403, true, true), (404, false, false)] {
+            let e = api(status, r#"{"detail": "Nope."}"#);
+            assert_eq!(e.is_auth(), auth);
+            assert_eq!(e.is_not_found(), !found);
+            assert_eq!(e.api_error().unwrap().detail(), Some("Nope."));
+            assert!(e.to_string().ends_with(": Nope. (request id req-1)"), "{e}");
+        }
+        let html = api(500, "<html><body>Server Error</body></html>");
+        assert!(html.api_error().unwrap().json.is_none());
+        assert!(html.to_string().contains("<html>"), "{html}");
+        assert!(html.is_retryable());
+    }
+
+    #[test]
+    fn snippets_are_bounded() {
+        let big = vec![b'a'; BODY_SNIPPET_LIMIT * 2];
+        assert_eq!(snippet(&big).len(), BODY_SNIPPET_LIMIT);
+    }
+}

@@ -177,3 +177,119 @@ where
         tokio::time::sleep(delay).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ApiError;
+
+    fn api(status: u16, body: &str, retry_after: Option<u64>) -> Error {
+        Error::Api(Box::new(ApiError {
+            status: StatusCode::from_u16(status).unwrap(),
+            body: body.to_string(),
+            json: serde_json::from_str(body).ok(),
+            request_id: None,
+            retry_after: retry_after.map(Duration::from_secs),
+        }))
+    }
+
+    #[test]
+    fn which_failures_are_retried() {
+        let p = RetryPolicy::default().jitter(false);
+        for (status, get, post) in [
+            (408, true, false),
+            (429, true, true),
+            (500, true, false),
+            (502, true, false),
+            (503, true, true),
+            (400, false, false),
+            (401, false, false),
+            (404, false, false),
+        ] {
+            let e = api(status, "{}", None);
+            assert_eq!(p.delay(0, true, &e).is_some(), get, "GET {status}");
+            assert_eq!(p.delay(0, false, &e).is_some(), post, "POST {status}");
+        }
+        let quota = api(429, r#"{"detail": "Monthly quota exceeded."}"#, None);
+        assert_eq!(
+            p.delay(0, true, &quota),
+            None,
+            "quota exhaustion is not transient"
+        );
+        assert_eq!(
+            p.delay(
+                0,
+                false,
+                &Error::Timeout {
+                    after: Duration::from_secs(1)
+                }
+            ),
+            None
+        );
+        assert!(p
+            .delay(
+                0,
+                true,
+                &Error::Timeout {
+                    after: Duration::from_secs(1)
+                }
+            )
+            .is_some());
+        assert_eq!(
+            p.delay(2, true, &api(503, "", None)),
+            None,
+            "3 attempts at most"
+        );
+        assert_eq!(
+            RetryPolicy::none().delay(0, true, &api(503, "", None)),
+            None
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_is_capped_and_jitter_stays_in_range() {
+        let p = RetryPolicy::default().max_retries(10).jitter(false);
+        let e = api(503, "", None);
+        let ms: Vec<u128> = (0..6)
+            .map(|n| p.delay(n, true, &e).unwrap().as_millis())
+            .collect();
+        assert_eq!(ms, [500, 1000, 2000, 4000, 8000, 8000]);
+        let p = RetryPolicy::default().max_retries(10);
+        for _ in 0..200 {
+            let d = p.delay(1, true, &e).unwrap();
+            assert!(
+                d >= Duration::from_millis(750) && d <= Duration::from_millis(1000),
+                "{d:?}"
+            );
+        }
+        assert_eq!(
+            p.delay(0, true, &api(429, "", Some(61))),
+            None,
+            "beyond the cap"
+        );
+        assert_eq!(
+            p.delay(0, true, &api(429, "", Some(60))),
+            Some(Duration::from_secs(60))
+        );
+    }
+
+    #[test]
+    fn retry_after_headers() {
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert("retry-after", "3".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        h.insert("retry-after-ms", "250".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
+        let mut h = HeaderMap::new();
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(10));
+        h.insert("retry-after", later.parse().unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(
+            d > Duration::from_secs(8) && d <= Duration::from_secs(10),
+            "{d:?}"
+        );
+        h.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+}
