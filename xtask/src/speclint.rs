@@ -171,6 +171,14 @@ fn lint_tolerance(spec: &Value, roots: Vec<Value>, out: &mut Vec<Problem>) {
         .collect();
     while let Some((at, schema)) = queue.pop_front() {
         if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            if schema.get("nullable") == Some(&Value::Bool(true)) {
+                out.push(Problem {
+                    kind: Kind::Tolerance,
+                    message: format!(
+                        "schema `{at}` (read from responses): `nullable: true` beside `$ref` is ignored in OpenAPI 3.0, so `null` would be rejected; write `nullable: true` with `allOf: [{{$ref: \"{r}\"}}]`"
+                    ),
+                });
+            }
             let name = r.trim_start_matches("#/components/schemas/").to_string();
             if seen.insert(name.clone()) {
                 if let Some(s) = schemas.and_then(|s| s.get(&name)) {
