@@ -78,7 +78,7 @@ pub enum Error {
         source: serde_json::Error,
     },
     /// Pagination met the same cursor twice: the server sent a loop.
-    #[error("pagination loop: cursor {cursor:?} came back")]
+    #[error("pagination loop at {cursor:?}: the listing does not advance")]
     PaginationLoop {
         /// The repeated cursor.
         cursor: String,
@@ -258,16 +258,11 @@ pub(crate) async fn api_error(mut response: reqwest::Response) -> Error {
     let status = response.status();
     let headers = response.headers().clone();
     let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                let room = BODY_SNIPPET_LIMIT - body.len();
-                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                if body.len() >= BODY_SNIPPET_LIMIT {
-                    break;
-                }
-            }
-            Ok(None) | Err(_) => break,
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = BODY_SNIPPET_LIMIT - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= BODY_SNIPPET_LIMIT {
+            break;
         }
     }
     let json = serde_json::from_slice(&body).ok();

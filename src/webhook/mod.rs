@@ -9,11 +9,11 @@
 //! * `receiver` (feature `webhook-receiver`) is an axum router to mount in your app.
 //!
 //! ```
-//! let body = br#"{"id": "2491074a-6d23-4289-af45-caa12531420e",
+//! let body = r#"{"id": "2491074a-6d23-4289-af45-caa12531420e",
 //!                 "conversation": "8e44604a-8278-4c96-96b5-3e5a0548d738",
 //!                 "sender": {"id": 324816370485542537671391323877394598747, "name": "AI"},
 //!                 "type": "outgoing", "content": "你好", "created_at": "1732495353000"}"#;
-//! let message = maiagent::webhook::decode(body)?;
+//! let message = maiagent::webhook::decode(body.as_bytes())?;
 //! assert_eq!(message.content.as_deref(), Some("你好"));
 //! assert_eq!(message.sender.unwrap().id.unwrap().as_str(), "324816370485542537671391323877394598747");
 //! # Ok::<(), maiagent::Error>(())

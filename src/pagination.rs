@@ -1,0 +1,573 @@
+//! Streams over every page, or every item, of a listing.
+//!
+//! Every listing ([`ListConversations`], [`ListMessages`], [`ListRecords`]) has
+//! `.pages()`, a [`Pages`] stream of whole pages, and `.items()`, an [`Items`] stream of the
+//! items of every page in order. Both are lazy: a page is requested only when the consumer asks
+//! for more than the pages already fetched hold, one page at a time, so memory stays bounded by
+//! one page; dropping the stream stops fetching. Both own a clone of the [`Client`], so they are
+//! `Send + 'static` and can be moved into a spawned task.
+//!
+//! ```no_run
+//! # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+//! use futures::TryStreamExt;
+//!
+//! let mut messages = client.messages().list("8e44604a-8278-4c96-96b5-3e5a0548d738").items();
+//! while let Some(message) = messages.try_next().await? {
+//!     println!("{:?}", message.content);
+//! }
+//!
+//! // Or everything at once:
+//! let all: Vec<_> = client.conversations().list().items().try_collect().await?;
+//! println!("{} conversations", all.len());
+//! # Ok(()) }
+//! ```
+//!
+//! # How pages follow each other
+//!
+//! * Conversations and messages use cursor pagination: the next page is requested with the
+//!   `cursor` query value of the page's `next` URL, taken as an opaque string (whatever host or
+//!   path prefix the URL names, absolute or relative). Filters and `pageSize` are sent again on
+//!   every page request.
+//! * Records use page numbers: the next page is the `page` value of the `next` URL (or the
+//!   current page plus one when `next` names none), with `pageSize` sent on every request.
+//! * The listing ends when `next` is null, absent or empty. A `next` URL that names no cursor
+//!   (no non-empty `cursor` value, for cursor listings) cannot be followed: the listing ends
+//!   there too, with a warning logged through `tracing`.
+//! * An empty page whose `next` is set is skipped, and the listing goes on.
+//!
+//! # Errors and loops
+//!
+//! Each page request is a [`Call`]: it follows the client's
+//! [retry policy](crate::RetryPolicy). An error that remains after the retries is yielded once,
+//! after every item of the earlier pages; the stream then ends.
+//!
+//! A server that loops is stopped with [`Error::PaginationLoop`]: a cursor that comes back (any
+//! earlier one, not only the last), a page number that does not increase, or more than
+//! [`MAX_EMPTY_PAGES`] empty pages in a row whose `next` is set. The pages before the loop are
+//! yielded first.
+//!
+//! [`Client`]: crate::Client
+
+use crate::resources::chatbots::ListRecords;
+use crate::resources::conversations::ListConversations;
+use crate::resources::messages::ListMessages;
+use crate::types::{
+    ChatbotRecord, ChatbotRecordPage, Conversation, ConversationPage, Message, MessagePage,
+};
+use crate::{Call, Error};
+use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
+use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// How many empty pages in a row (each with `next` set) are followed before the listing stops
+/// with [`Error::PaginationLoop`].
+pub const MAX_EMPTY_PAGES: u32 = 100;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::types::ConversationPage {}
+    impl Sealed for crate::types::MessagePage {}
+    impl Sealed for crate::types::ChatbotRecordPage {}
+}
+
+/// A page of a listing: its items and the link to the next page.
+///
+/// Implemented by [`ConversationPage`], [`MessagePage`] and [`ChatbotRecordPage`]; useful when
+/// walking pages by hand with `.page(..)`.
+///
+/// ```no_run
+/// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+/// use maiagent::pagination::Page;
+///
+/// let listing = client.conversations().list().page_size(50);
+/// let mut cursor = None;
+/// loop {
+///     let page = listing.page(cursor).await?;
+///     println!("{} conversations", page.items().len());
+///     cursor = page.next_cursor();
+///     if cursor.is_none() {
+///         break;
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+pub trait Page: sealed::Sealed + Send + 'static {
+    /// The type of the page's items.
+    type Item: Send + 'static;
+
+    /// The items of this page.
+    fn items(&self) -> &[Self::Item];
+
+    /// The items of this page, owned.
+    fn into_items(self) -> Vec<Self::Item>;
+
+    /// The total number of items of the listing, when the server sends it.
+    fn count(&self) -> Option<i64>;
+
+    /// The URL of the next page as the server sent it, when there is one (an empty string
+    /// counts as none).
+    fn next_url(&self) -> Option<&str>;
+
+    /// The cursor of the next page: the `cursor` query value of [`next_url`](Self::next_url).
+    fn next_cursor(&self) -> Option<String> {
+        self.next_url().and_then(cursor_of)
+    }
+}
+
+macro_rules! impl_page {
+    ($page:ty, $item:ty) => {
+        impl Page for $page {
+            type Item = $item;
+
+            fn items(&self) -> &[$item] {
+                &self.results
+            }
+
+            fn into_items(self) -> Vec<$item> {
+                self.results
+            }
+
+            fn count(&self) -> Option<i64> {
+                self.count
+            }
+
+            fn next_url(&self) -> Option<&str> {
+                self.next.as_deref().filter(|n| !n.trim().is_empty())
+            }
+        }
+    };
+}
+
+impl_page!(ConversationPage, Conversation);
+impl_page!(MessagePage, Message);
+impl_page!(ChatbotRecordPage, ChatbotRecord);
+
+/// The `cursor` query value of a `next` URL (absolute, or relative to anything), decoded from
+/// the URL's query encoding but otherwise opaque; `None` when it names no non-empty cursor.
+///
+/// ```
+/// use maiagent::pagination::cursor_of;
+///
+/// let next = "https://elsewhere.example/api/conversations/?cursor=cD0yMDI0%3D&pageSize=5";
+/// assert_eq!(cursor_of(next).as_deref(), Some("cD0yMDI0="));
+/// assert_eq!(cursor_of("/api/v1/messages/?cursor=abc").as_deref(), Some("abc"));
+/// assert_eq!(cursor_of("?cursor=abc").as_deref(), Some("abc"));
+/// assert_eq!(cursor_of("https://api.maiagent.ai/api/v1/conversations/"), None);
+/// ```
+pub fn cursor_of(next: &str) -> Option<String> {
+    query_value(next, "cursor").filter(|c| !c.is_empty())
+}
+
+/// The first value of query parameter `key` of `url`, absolute or relative.
+fn query_value(url: &str, key: &str) -> Option<String> {
+    let url = url.trim();
+    let parsed = match url::Url::parse(url) {
+        Ok(u) => u,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            let base = url::Url::parse("http://relative.invalid/").expect("a valid base URL");
+            base.join(url).ok()?
+        }
+        Err(_) => {
+            // Not a URL we can parse; look at whatever follows the first `?`.
+            let (_, query) = url.split_once('?')?;
+            let query = query.split('#').next().unwrap_or_default();
+            return url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned());
+        }
+    };
+    parsed
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// A lazy stream of the pages of a listing; see [the module docs](self).
+///
+/// Yields `Result<P, Error>`; after an error it ends, and once ended it keeps yielding `None`.
+/// It is `Unpin`, so
+/// [`TryStreamExt::try_next`] works on it directly.
+///
+/// ```no_run
+/// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+/// use futures::TryStreamExt;
+///
+/// let mut pages = client.conversations().list().page_size(100).pages();
+/// while let Some(page) = pages.try_next().await? {
+///     println!("{} conversations (of {:?})", page.results.len(), page.count);
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "streams do nothing unless polled"]
+pub struct Pages<P> {
+    inner: BoxStream<'static, Result<P, Error>>,
+}
+
+impl<P> std::fmt::Debug for Pages<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pages").finish_non_exhaustive()
+    }
+}
+
+impl<P> Stream for Pages<P> {
+    type Item = Result<P, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.poll_next_unpin(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<P: Page> Pages<P> {
+    /// The items of every page, in order.
+    ///
+    /// ```no_run
+    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let records: Vec<_> = client.chatbot("b5c4…").records().pages().items().try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn items(self) -> Items<P::Item> {
+        Items {
+            inner: self
+                .map_ok(|page| stream::iter(page.into_items().into_iter().map(Ok)))
+                .try_flatten()
+                .fuse()
+                .boxed(),
+        }
+    }
+}
+
+/// A lazy stream of the items of every page of a listing; see [the module docs](self).
+///
+/// Yields `Result<T, Error>`; after an error it ends, and once ended it keeps yielding `None`.
+/// It is `Unpin`, so
+/// [`TryStreamExt::try_next`] works on it directly.
+///
+/// ```no_run
+/// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+/// use futures::TryStreamExt;
+///
+/// let mut messages = client.messages().list("8e44604a-8278-4c96-96b5-3e5a0548d738").items();
+/// while let Some(message) = messages.try_next().await? {
+///     println!("{:?}", message.content);
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "streams do nothing unless polled"]
+pub struct Items<T> {
+    inner: BoxStream<'static, Result<T, Error>>,
+}
+
+impl<T> std::fmt::Debug for Items<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Items").finish_non_exhaustive()
+    }
+}
+
+impl<T> Stream for Items<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.poll_next_unpin(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+/// What the pagination engine does on its next poll.
+enum Next<K> {
+    /// Request the page named by this key (`None` for the first page of a cursor listing).
+    Fetch(K),
+    /// Yield this error, then end.
+    Fail(Error),
+    /// End.
+    Done,
+}
+
+/// Loop detection: the cursors seen so far (as hashes, so memory stays small on long
+/// listings) and the current run of empty pages.
+struct Guard {
+    hasher: RandomState,
+    seen: HashSet<u64>,
+    empty_run: u32,
+}
+
+impl Guard {
+    fn new() -> Self {
+        Self {
+            hasher: RandomState::new(),
+            seen: HashSet::new(),
+            empty_run: 0,
+        }
+    }
+
+    /// Records `cursor`; false when it was seen before.
+    fn first_time(&mut self, cursor: &str) -> bool {
+        self.seen.insert(self.hasher.hash_one(cursor))
+    }
+
+    /// Counts an empty or non-empty page; false when too many empty pages came in a row.
+    fn page(&mut self, empty: bool) -> bool {
+        if empty {
+            self.empty_run += 1;
+        } else {
+            self.empty_run = 0;
+        }
+        self.empty_run <= MAX_EMPTY_PAGES
+    }
+}
+
+/// The pages of a cursor listing, where `fetch(cursor)` is the call for one page.
+fn cursor_pages<P, F>(fetch: F) -> Pages<P>
+where
+    P: Page,
+    F: Fn(Option<String>) -> Call<P> + Send + Sync + 'static,
+{
+    let state = (fetch, Next::Fetch(None::<String>), Guard::new());
+    let inner = stream::unfold(state, |(fetch, next, mut guard)| async move {
+        let cursor = match next {
+            Next::Fetch(cursor) => cursor,
+            Next::Fail(e) => return Some((Err(e), (fetch, Next::Done, guard))),
+            Next::Done => return None,
+        };
+        let page = match fetch(cursor).await {
+            Ok(page) => page,
+            Err(e) => return Some((Err(e), (fetch, Next::Done, guard))),
+        };
+        let next = match page.next_url() {
+            None => Next::Done,
+            Some(url) => match cursor_of(url) {
+                None => {
+                    tracing::warn!(
+                        next = url,
+                        "the next page's URL names no cursor; the listing ends here"
+                    );
+                    Next::Done
+                }
+                Some(c) if !guard.first_time(&c) => Next::Fail(Error::PaginationLoop { cursor: c }),
+                Some(c) if !guard.page(page.items().is_empty()) => {
+                    Next::Fail(Error::PaginationLoop { cursor: c })
+                }
+                Some(c) => Next::Fetch(Some(c)),
+            },
+        };
+        Some((Ok(page), (fetch, next, guard)))
+    });
+    Pages {
+        inner: inner.fuse().boxed(),
+    }
+}
+
+/// The pages of a page-number listing, where `fetch(n)` is the call for page `n` (1-based).
+fn numbered_pages<P, F>(fetch: F) -> Pages<P>
+where
+    P: Page,
+    F: Fn(u32) -> Call<P> + Send + Sync + 'static,
+{
+    let state = (fetch, Next::Fetch(1u32), Guard::new());
+    let inner = stream::unfold(state, |(fetch, next, mut guard)| async move {
+        let number = match next {
+            Next::Fetch(number) => number,
+            Next::Fail(e) => return Some((Err(e), (fetch, Next::Done, guard))),
+            Next::Done => return None,
+        };
+        let page = match fetch(number).await {
+            Ok(page) => page,
+            Err(e) => return Some((Err(e), (fetch, Next::Done, guard))),
+        };
+        let next = match page.next_url() {
+            None => Next::Done,
+            Some(url) => {
+                let named = query_value(url, "page").and_then(|v| v.trim().parse::<u64>().ok());
+                let following = named.unwrap_or(u64::from(number) + 1);
+                let looped = || Error::PaginationLoop {
+                    cursor: format!("page={following}"),
+                };
+                let backwards = following <= u64::from(number) || following > u64::from(u32::MAX);
+                if backwards || !guard.page(page.items().is_empty()) {
+                    Next::Fail(looped())
+                } else {
+                    Next::Fetch(following as u32)
+                }
+            }
+        };
+        Some((Ok(page), (fetch, next, guard)))
+    });
+    Pages {
+        inner: inner.fuse().boxed(),
+    }
+}
+
+impl ListConversations<'_> {
+    /// Every page of the listing, as a lazy stream; see [the module docs](crate::pagination).
+    ///
+    /// ```no_run
+    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut pages = client.conversations().list().inbox("inbox-id").page_size(50).pages();
+    /// while let Some(page) = pages.try_next().await? {
+    ///     println!("{} conversations", page.results.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pages(&self) -> Pages<ConversationPage> {
+        let client = self.client.clone();
+        let (inbox, keyword, page_size) =
+            (self.inbox.clone(), self.keyword.clone(), self.page_size);
+        cursor_pages(move |cursor| {
+            ListConversations {
+                client: &client,
+                inbox: inbox.clone(),
+                keyword: keyword.clone(),
+                page_size,
+            }
+            .page(cursor)
+        })
+    }
+
+    /// Every conversation of the listing, across all pages, as a lazy stream; see
+    /// [the module docs](crate::pagination).
+    ///
+    /// ```no_run
+    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut conversations = client.conversations().list().keyword("refund").items();
+    /// while let Some(conversation) = conversations.try_next().await? {
+    ///     println!("{} {:?}", conversation.id, conversation.title);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn items(&self) -> Items<Conversation> {
+        self.pages().items()
+    }
+}
+
+impl ListMessages<'_> {
+    /// Every page of the listing, as a lazy stream; see [the module docs](crate::pagination).
+    ///
+    /// ```no_run
+    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut pages = client.messages().list("8e44604a-8278-4c96-96b5-3e5a0548d738").pages();
+    /// while let Some(page) = pages.try_next().await? {
+    ///     println!("{} messages", page.results.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pages(&self) -> Pages<MessagePage> {
+        let client = self.client.clone();
+        let (conversation, page_size) = (self.conversation.clone(), self.page_size);
+        cursor_pages(move |cursor| {
+            ListMessages {
+                client: &client,
+                conversation: conversation.clone(),
+                page_size,
+            }
+            .page(cursor)
+        })
+    }
+
+    /// Every message of the conversation, across all pages, as a lazy stream; see
+    /// [the module docs](crate::pagination).
+    ///
+    /// ```no_run
+    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut messages = client.messages().list("8e44604a-8278-4c96-96b5-3e5a0548d738").items();
+    /// while let Some(message) = messages.try_next().await? {
+    ///     println!("{:?}", message.content);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn items(&self) -> Items<Message> {
+        self.pages().items()
+    }
+}
+
+impl ListRecords<'_> {
+    /// Every page of the listing (page 1, 2, …), as a lazy stream; see
+    /// [the module docs](crate::pagination).
+    ///
+    /// ```no_run
+    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut pages = client.chatbot("b5c4…").records().page_size(100).pages();
+    /// while let Some(page) = pages.try_next().await? {
+    ///     println!("{} records (of {:?})", page.results.len(), page.count);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pages(&self) -> Pages<ChatbotRecordPage> {
+        let client = self.client.clone();
+        let (chatbot, page_size) = (self.chatbot.clone(), self.page_size);
+        numbered_pages(move |number| {
+            ListRecords {
+                client: &client,
+                chatbot: chatbot.clone(),
+                page_size,
+            }
+            .page(number)
+        })
+    }
+
+    /// Every record of the chatbot, across all pages, as a lazy stream; see
+    /// [the module docs](crate::pagination).
+    ///
+    /// ```no_run
+    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let records: Vec<_> = client.chatbot("b5c4…").records().items().try_collect().await?;
+    /// println!("{} records", records.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn items(&self) -> Items<ChatbotRecord> {
+        self.pages().items()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cursor_of, query_value};
+
+    #[test]
+    fn cursors_come_from_any_next_url_and_stay_opaque() {
+        let c = |u: &str| cursor_of(u);
+        assert_eq!(
+            c("https://api.maiagent.ai/api/v1/conversations/?cursor=cD0yMDI0LTAx%2B%2F%3D&pageSize=2")
+                .as_deref(),
+            Some("cD0yMDI0LTAx+/=")
+        );
+        assert_eq!(
+            c("http://other-host:9/prefix/x/?pageSize=2&cursor=abc").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(c("/api/v1/messages/?cursor=r%C3%A9").as_deref(), Some("ré"));
+        assert_eq!(c("messages/?cursor=abc#frag").as_deref(), Some("abc"));
+        assert_eq!(c("?cursor=abc").as_deref(), Some("abc"));
+        assert_eq!(c("https://x/?cursor=a&cursor=b").as_deref(), Some("a"));
+        assert_eq!(c("https://x/?cursor="), None);
+        assert_eq!(c("https://x/?page=2"), None);
+        assert_eq!(c("https://x/"), None);
+        // Not a URL at all, but the query is still read.
+        assert_eq!(c("http://[bad/?cursor=abc").as_deref(), Some("abc"));
+        assert_eq!(
+            query_value("https://x/?page=3&pageSize=2", "page").as_deref(),
+            Some("3")
+        );
+    }
+}
