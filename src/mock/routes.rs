@@ -1,0 +1,338 @@
+//! The ten operations, on in-memory state.
+#![allow(clippy::result_large_err)] // The error side is the HTTP answer, made once per request.
+
+use super::{
+    export, front,
+    front::{detail, field_errors, RequestInfo},
+    lock,
+    paging::{cursor_page, numbered_page, Cursor},
+    sse,
+    state::{self, Author},
+    validate, webhook, Shared,
+};
+use crate::types::{ChatbotRecordPage, Completion, ConversationPage, MessageCreate, MessagePage};
+use axum::{
+    body::Bytes,
+    extract::{DefaultBodyLimit, Path, State},
+    middleware::from_fn_with_state,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Extension, Json, Router,
+};
+use http::{header, Method, StatusCode};
+use serde_json::Map;
+use std::sync::Arc;
+
+type Shr = State<Arc<Shared>>;
+type Info = Extension<RequestInfo>;
+/// One page of a cursor list: `next`, `previous`, and the results.
+type CursorParts<T> = (Option<String>, Option<String>, Vec<T>);
+type Id1 = Result<Path<String>, axum::extract::rejection::PathRejection>;
+
+/// The app: the API under `/api/v1/` and `/api/`, behind the recording and fault layer.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let api = Router::new()
+        .route(
+            "/conversations/",
+            get(conversations_list).post(conversations_create),
+        )
+        .route("/conversations/{id}/", get(conversations_get))
+        .route("/messages/", get(messages_list).post(messages_create))
+        .route("/messages/outgoing/", post(messages_outgoing_create))
+        .route("/messages/{id}/", get(messages_get))
+        .route("/chatbots/{chatbot}/completions/", post(completions_create))
+        .route("/chatbots/{chatbot}/records/", get(records_list))
+        .route(
+            "/chatbots/{chatbot}/records/export-excel/",
+            get(records_export),
+        )
+        .route_layer(from_fn_with_state(Arc::clone(&shared), front::auth));
+    Router::new()
+        .nest("/api/v1", api.clone())
+        .nest("/api", api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::disable())
+        .layer(from_fn_with_state(Arc::clone(&shared), front::front))
+        .with_state(shared)
+}
+
+async fn not_found() -> Response {
+    detail(StatusCode::NOT_FOUND, "Not found.")
+}
+
+async fn method_not_allowed(method: Method) -> Response {
+    detail(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("Method \"{method}\" not allowed."),
+    )
+}
+
+fn not_found_now() -> Response {
+    detail(StatusCode::NOT_FOUND, "Not found.")
+}
+
+/// Pages `items` (newest first) by the request's cursor.
+fn cursor_list<T: Clone>(
+    shared: &Shared,
+    info: &RequestInfo,
+    items: &[(u64, T)],
+) -> Result<CursorParts<T>, Response> {
+    let cursor = match info.query.get("cursor").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            Cursor::decode(text).ok_or_else(|| detail(StatusCode::NOT_FOUND, "Invalid cursor"))?,
+        ),
+    };
+    let size = info.query.page_size(shared.config.page_size);
+    let seqs: Vec<u64> = items.iter().map(|(s, _)| *s).collect();
+    let page = cursor_page(&seqs, cursor, size);
+    let link = |c: Option<Cursor>| {
+        c.map(|c| {
+            info.query
+                .link(&shared.origin, &info.path, "cursor", Some(&c.encode()))
+        })
+    };
+    let results = items[page.start..page.end]
+        .iter()
+        .map(|(_, t)| t.clone())
+        .collect();
+    Ok((link(page.next), link(page.previous), results))
+}
+
+fn filter<'a>(info: &'a RequestInfo, key: &str) -> Option<&'a str> {
+    info.query.get(key).map(str::trim).filter(|v| !v.is_empty())
+}
+
+async fn conversations_list(State(shared): Shr, Extension(info): Info) -> Response {
+    let items = lock(&shared.store).conversations(filter(&info, "inbox"), filter(&info, "keyword"));
+    match cursor_list(&shared, &info, &items) {
+        Ok((next, previous, results)) => {
+            let count = Some(items.len() as i64);
+            Json(ConversationPage {
+                count,
+                next,
+                previous,
+                results,
+            })
+            .into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn conversations_create(State(shared): Shr, body: Bytes) -> Response {
+    let map = match validate::object(&body) {
+        Ok(map) => map,
+        Err(response) => return response,
+    };
+    let mut errors = Map::new();
+    let Some(web_chat) = validate::text_field(&map, "webChat", false, &mut errors) else {
+        return field_errors(errors);
+    };
+    match lock(&shared.store).create_conversation(web_chat.trim(), "新對話") {
+        Some(conversation) => (StatusCode::CREATED, Json(conversation)).into_response(),
+        None => {
+            let text = format!("Invalid pk \"{web_chat}\" - object does not exist.");
+            field_errors(validate::one_error("webChat", &text))
+        }
+    }
+}
+
+async fn conversations_get(State(shared): Shr, id: Id1) -> Response {
+    let Ok(Path(id)) = id else {
+        return not_found_now();
+    };
+    match lock(&shared.store).conversation(&id) {
+        Some(conversation) => Json(conversation).into_response(),
+        None => not_found_now(),
+    }
+}
+
+async fn messages_list(State(shared): Shr, Extension(info): Info) -> Response {
+    let items = lock(&shared.store).messages(filter(&info, "conversation"));
+    match cursor_list(&shared, &info, &items) {
+        Ok((next, previous, results)) => {
+            let count = Some(items.len() as i64);
+            Json(MessagePage {
+                count,
+                next,
+                previous,
+                results,
+            })
+            .into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn messages_get(State(shared): Shr, Extension(info): Info, id: Id1) -> Response {
+    let Ok(Path(id)) = id else {
+        return not_found_now();
+    };
+    match lock(&shared.store).message(&id, filter(&info, "conversation")) {
+        Some(message) => Json(message).into_response(),
+        None => not_found_now(),
+    }
+}
+
+/// Validates a `MessageCreate` body and checks that its conversation exists.
+fn message_create(shared: &Shared, body: &[u8]) -> Result<MessageCreate, Response> {
+    let create = validate::message_create(body)?;
+    if lock(&shared.store)
+        .conversation(&create.conversation)
+        .is_none()
+    {
+        return Err(not_found_now());
+    }
+    Ok(create)
+}
+
+async fn messages_create(State(shared): Shr, body: Bytes) -> Response {
+    let create = match message_create(&shared, &body) {
+        Ok(create) => create,
+        Err(response) => return response,
+    };
+    let (incoming, reply) = {
+        let mut store = lock(&shared.store);
+        let incoming = store.add_message(
+            &create.conversation,
+            Author::Contact,
+            &create.content,
+            Some(&create),
+        );
+        let answer = state::bot_reply(&create.content);
+        let reply = store.add_message(&create.conversation, Author::Bot, &answer, None);
+        let chatbot = store.chatbot.clone();
+        store.add_record(&chatbot, None, &create.content, &answer);
+        (incoming, reply)
+    };
+    webhook::spawn_delivery(&shared, reply);
+    (StatusCode::CREATED, Json(incoming)).into_response()
+}
+
+async fn messages_outgoing_create(State(shared): Shr, body: Bytes) -> Response {
+    let create = match message_create(&shared, &body) {
+        Ok(create) => create,
+        Err(response) => return response,
+    };
+    let message = lock(&shared.store).add_message(
+        &create.conversation,
+        Author::Agent,
+        &create.content,
+        Some(&create),
+    );
+    (StatusCode::CREATED, Json(message)).into_response()
+}
+
+async fn completions_create(
+    State(shared): Shr,
+    Extension(info): Info,
+    chatbot: Id1,
+    body: Bytes,
+) -> Response {
+    let Ok(Path(chatbot)) = chatbot else {
+        return not_found_now();
+    };
+    if lock(&shared.store).chatbot != chatbot {
+        return not_found_now();
+    }
+    let request = match validate::completion_request(&body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let question = request.message.content;
+    let answer = state::bot_reply(&question);
+    let conversation = {
+        let mut store = lock(&shared.store);
+        let conversation = match request.conversation.as_deref().map(str::trim) {
+            Some(id) => match store.conversation(id) {
+                Some(c) => c.id,
+                None => return not_found_now(),
+            },
+            None => {
+                let title: String = question.chars().take(30).collect();
+                let web_chat = store.web_chat.clone();
+                match store.create_conversation(&web_chat, &title) {
+                    Some(c) => c.id,
+                    None => return not_found_now(),
+                }
+            }
+        };
+        store.add_message(conversation.as_str(), Author::Contact, &question, None);
+        store.add_message(conversation.as_str(), Author::Bot, &answer, None);
+        store.add_record(&chatbot, None, &question, &answer);
+        conversation
+    };
+    let citations = vec![state::citation()];
+    if request.is_streaming.unwrap_or(false) {
+        let delay = shared.config.stream_delay;
+        let steps = sse::script(
+            &conversation,
+            &answer,
+            citations,
+            delay,
+            info.fault.as_ref(),
+        );
+        return sse::response(&shared, steps);
+    }
+    Json(Completion {
+        conversation_id: Some(conversation),
+        content: answer,
+        done: true,
+        citations,
+    })
+    .into_response()
+}
+
+async fn records_list(State(shared): Shr, Extension(info): Info, chatbot: Id1) -> Response {
+    let Ok(Path(chatbot)) = chatbot else {
+        return not_found_now();
+    };
+    let Some(records) = lock(&shared.store).records(&chatbot) else {
+        return not_found_now();
+    };
+    let size = info.query.page_size(shared.config.page_size);
+    let Some(page) = numbered_page(records.len(), info.query.get("page"), size) else {
+        return detail(StatusCode::NOT_FOUND, "Invalid page.");
+    };
+    let link = |n: Option<usize>| {
+        n.map(|n| {
+            info.query
+                .link(&shared.origin, &info.path, "page", Some(&n.to_string()))
+        })
+    };
+    Json(ChatbotRecordPage {
+        count: Some(records.len() as i64),
+        next: link(page.next),
+        previous: link(page.previous),
+        results: records[page.start..page.end].to_vec(),
+    })
+    .into_response()
+}
+
+async fn records_export(State(shared): Shr, chatbot: Id1) -> Response {
+    let Ok(Path(chatbot)) = chatbot else {
+        return not_found_now();
+    };
+    let Some(records) = lock(&shared.store).records(&chatbot) else {
+        return not_found_now();
+    };
+    match export::workbook(&records) {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, export::XLSX.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    export::content_disposition(&chatbot),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => detail(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("Export failed: {e}"),
+        ),
+    }
+}

@@ -1,0 +1,315 @@
+//! The mock speaks the spec: every JSON body it answers during a run of all ten operations is
+//! validated against the schema `openapi/maiagent.yaml` declares for that operation and status
+//! (error statuses against `ApiErrorBody`), every media type it answers is one the spec
+//! declares, and stream events and webhook bodies match `Completion` and `WebhookMessage`.
+#![cfg(feature = "mock")]
+
+mod common;
+mod mock_support;
+
+use common::openapi_schema::{component_validator, errors, load_spec, validator};
+use maiagent::mock::{MockConfig, RecordedRequest};
+use mock_support::{sse_data, Api};
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap};
+
+/// The spec path template and operation a request names, matched segment by segment (a
+/// `{param}` matches any segment; fewer parameters win, so `messages/outgoing/` beats
+/// `messages/{id}/`).
+fn operation<'a>(spec: &'a Value, method: &str, path: &str) -> Option<(String, &'a Value)> {
+    let rest = path
+        .strip_prefix("/api/v1")
+        .or_else(|| path.strip_prefix("/api"))?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    let mut best: Option<(usize, String, &Value)> = None;
+    for (template, item) in spec["paths"].as_object()? {
+        let parts: Vec<&str> = template.split('/').collect();
+        let Some(op) = item.get(method.to_ascii_lowercase()) else {
+            continue;
+        };
+        let fits = parts.len() == segments.len()
+            && parts
+                .iter()
+                .zip(&segments)
+                .all(|(t, s)| t.starts_with('{') && !s.is_empty() || t == s);
+        let params = parts.iter().filter(|p| p.starts_with('{')).count();
+        if fits && best.as_ref().is_none_or(|(n, _, _)| params < *n) {
+            best = Some((params, template.clone(), op));
+        }
+    }
+    best.map(|(_, t, op)| (t, op))
+}
+
+/// Checks one recorded exchange; returns what breaks the spec.
+fn check(
+    spec: &Value,
+    cache: &mut HashMap<String, jsonschema::Validator>,
+    r: &RecordedRequest,
+) -> Vec<String> {
+    let status = r.status.expect("answered");
+    let who = format!("{} {} -> {status}", r.method, r.path);
+    let Some((template, op)) = operation(spec, r.method.as_str(), &r.path) else {
+        return if status == 404 || status == 405 {
+            Vec::new()
+        } else {
+            vec![format!("{who}: no such operation")]
+        };
+    };
+    let media = r
+        .response_content_type()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let declared = &op["responses"][status.to_string()];
+    let schema = if status >= 400 {
+        // Errors are deliberately undeclared: they are DRF bodies, `ApiErrorBody`.
+        json!({"$ref": "#/components/schemas/ApiErrorBody"})
+    } else if declared.is_null() {
+        return vec![format!(
+            "{who}: status {status} is not declared for {template}"
+        )];
+    } else if declared["content"].get(&media).is_none() {
+        return vec![format!("{who}: media type {media:?} is not declared")];
+    } else if media != "application/json" {
+        return Vec::new(); // An event stream or a file: checked elsewhere.
+    } else {
+        declared["content"][&media]["schema"].clone()
+    };
+    let Some(body) = r.response_json() else {
+        return vec![format!("{who}: the body is not JSON")];
+    };
+    let key = schema.to_string();
+    let v = cache.entry(key).or_insert_with(|| validator(spec, &schema));
+    errors(v, &body)
+        .into_iter()
+        .map(|e| format!("{who}: {e}\n  body: {body}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_response_of_a_full_run_matches_the_spec() {
+    let spec = load_spec();
+    let (hook_url, mut hooks) = webhook_sink().await;
+    let mut api = Api::start_with(
+        MockConfig::for_tests()
+            .with_webhook_url(hook_url)
+            .with_page_size(4),
+    )
+    .await;
+    let demo = api.server.demo();
+    let conv = demo.conversations[0].to_string();
+    let bot = demo.chatbot.to_string();
+
+    // Successes, under both prefixes, with every page of every list.
+    for prefix in ["/api/v1/", "/api/"] {
+        api.prefix = prefix.into();
+        let api_p = &api;
+        let (_, created) = api_p
+            .send(api_p.post("conversations/", &json!({"webChat": demo.web_chat})))
+            .await;
+        let new_conv = created["id"].as_str().expect("id").to_string();
+        walk(api_p, &format!("conversations/?inbox={}", demo.inbox)).await;
+        walk(api_p, "conversations/?keyword=order").await;
+        api_p
+            .send(api_p.get(&format!("conversations/{new_conv}/")))
+            .await;
+        let (_, msg) = api_p
+            .send(api_p.post(
+                "messages/",
+                &json!({"conversation": new_conv, "content": "你好"}),
+            ))
+            .await;
+        api_p.send(api_p.post("messages/outgoing/", &json!({"conversation": conv, "content": "agent", "attachments": [{"filename": "a.png", "file": "https://example.com/a.png"}], "canvas": {"name": "n", "canvasType": "markdown", "title": "t", "content": "# c"}}))).await;
+        walk(api_p, &format!("messages/?conversation={conv}")).await;
+        walk(api_p, "messages/").await;
+        api_p
+            .send(api_p.get(&format!(
+                "messages/{}/?conversation={new_conv}",
+                msg["id"].as_str().unwrap_or_default()
+            )))
+            .await;
+        api_p
+            .send(api_p.post(
+                &format!("chatbots/{bot}/completions/"),
+                &json!({"message": {"content": "whole"}}),
+            ))
+            .await;
+        api_p.send(api_p.post(&format!("chatbots/{bot}/completions/"), &json!({"conversation": conv, "message": {"content": "again"}, "isStreaming": false}))).await;
+        walk(api_p, &format!("chatbots/{bot}/records/")).await;
+        api_p
+            .get(&format!("chatbots/{bot}/records/export-excel/"))
+            .send()
+            .await
+            .expect("export")
+            .bytes()
+            .await
+            .expect("xlsx");
+    }
+    api.prefix = "/api/v1/".into();
+    // Stream events are `Completion`s.
+    let completion = component_validator(&spec, "Completion");
+    let mut problems = Vec::new();
+    let body = api
+        .post(
+            &format!("chatbots/{bot}/completions/"),
+            &json!({"message": {"content": "stream"}, "isStreaming": true}),
+        )
+        .send()
+        .await
+        .expect("stream")
+        .text()
+        .await
+        .expect("events");
+    for data in sse_data(&body).iter().filter(|d| *d != "[DONE]") {
+        let event: Value = serde_json::from_str(data).expect("JSON event");
+        problems.extend(
+            errors(&completion, &event)
+                .into_iter()
+                .map(|e| format!("stream event {data}: {e}")),
+        );
+    }
+    // Errors: 400, 401, 404, 405.
+    api.send(api.post("conversations/", &json!({}))).await;
+    api.send(api.post("messages/", &json!({"conversation": "x"})))
+        .await;
+    api.send(api.http.get(api.url("conversations/"))).await;
+    api.send(api.get("conversations/00000000-0000-4000-8000-00000000dead/"))
+        .await;
+    api.send(api.get(&format!("chatbots/{bot}/records/?page=99")))
+        .await;
+    api.send(api.get("conversations/?cursor=junk")).await;
+    api.send(api.auth(api.http.put(api.url("messages/")))).await;
+
+    // Webhook bodies are `WebhookMessage`s.
+    let webhook = component_validator(&spec, "WebhookMessage");
+    for _ in 0..2 {
+        let body = tokio::time::timeout(std::time::Duration::from_secs(5), hooks.recv())
+            .await
+            .expect("webhook")
+            .expect("body");
+        problems.extend(
+            errors(&webhook, &body)
+                .into_iter()
+                .map(|e| format!("webhook {body}: {e}")),
+        );
+    }
+
+    let mut cache = HashMap::new();
+    let requests = api.server.requests();
+    let mut covered = BTreeSet::new();
+    for r in &requests {
+        problems.extend(check(&spec, &mut cache, r));
+        if let (Some(route), Some(200..=299)) = (r.route, r.status) {
+            covered.insert(route.operation_id());
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the mock broke the spec:\n{}",
+        problems.join("\n")
+    );
+    let declared: BTreeSet<&str> = spec["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .flat_map(|item| item.as_object().into_iter().flatten())
+        .filter_map(|(_, op)| op["operationId"].as_str())
+        .collect();
+    assert_eq!(covered, declared, "every operation answered with success");
+    let json_bodies = requests
+        .iter()
+        .filter(|r| r.response_body.is_some())
+        .count();
+    assert!(
+        json_bodies >= 40,
+        "only {json_bodies} JSON bodies were checked"
+    );
+}
+
+#[test]
+fn the_validator_rejects_bodies_that_break_the_spec() {
+    let spec = load_spec();
+    let mut cache = HashMap::new();
+    let mut recorded = |status: u16, path: &str, body: Value| {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "content-type",
+            http::HeaderValue::from_static("application/json"),
+        );
+        let r = RecordedRequest {
+            seq: 0,
+            method: http::Method::GET,
+            path: path.to_string(),
+            query: None,
+            headers: http::HeaderMap::new(),
+            body: Default::default(),
+            route: None,
+            fault: None,
+            status: Some(status),
+            response_headers: headers,
+            response_body: Some(body.to_string().into()),
+        };
+        check(&spec, &mut cache, &r)
+    };
+    let good =
+        json!({"id": "c", "title": null, "createdAt": "1732495353000", "autoReplyEnabled": "true"});
+    assert_eq!(
+        recorded(200, "/api/v1/conversations/c/", good),
+        Vec::<String>::new()
+    );
+    assert!(!recorded(200, "/api/v1/conversations/c/", json!({"title": "no id"})).is_empty());
+    assert!(!recorded(
+        200,
+        "/api/v1/conversations/c/",
+        json!({"id": "c", "title": 5})
+    )
+    .is_empty());
+    assert!(!recorded(200, "/api/v1/conversations/", json!({"results": "nope"})).is_empty());
+    let bad_message = json!({"results": [{"id": "m", "createdAt": true, "sender": {"id": false}}]});
+    assert_eq!(recorded(200, "/api/messages/", bad_message).len(), 2);
+    assert!(
+        !recorded(201, "/api/v1/conversations/c/", json!({"id": "c"})).is_empty(),
+        "undeclared status"
+    );
+    assert!(!recorded(400, "/api/v1/conversations/", json!(["not a DRF body"])).is_empty());
+}
+
+/// Reads every page of a list, following `next`.
+async fn walk(api: &Api, first: &str) {
+    let mut url = api.url(first);
+    for _ in 0..50 {
+        let (status, page) = api.send(api.auth(api.http.get(&url))).await;
+        assert_eq!(status, 200, "{url}");
+        match page["next"].as_str() {
+            Some(next) => url = next.to_string(),
+            None => return,
+        }
+    }
+    panic!("{first}: more than 50 pages");
+}
+
+/// A webhook receiver that forwards every body.
+async fn webhook_sink() -> (String, tokio::sync::mpsc::UnboundedReceiver<Value>) {
+    use axum::{extract::State, routing::post, Json, Router};
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let app = Router::new()
+        .route(
+            "/",
+            post(
+                |State(tx): State<tokio::sync::mpsc::UnboundedSender<Value>>,
+                 Json(v): Json<Value>| async move {
+                    let _ = tx.send(v);
+                },
+            ),
+        )
+        .with_state(tx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, rx)
+}
