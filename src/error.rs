@@ -218,7 +218,9 @@ impl Error {
     }
 
     /// Whether trying the same request again later may succeed: connection failures,
-    /// timeouts, 408, 429 and 5xx.
+    /// timeouts, 408, 429 and 5xx. The SDK's own retries are narrower: a request that creates
+    /// something is retried only when it provably never reached the server, or on 429 and 503
+    /// (see [`RetryPolicy`](crate::RetryPolicy)), and a stream never once it started.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Connection { .. } | Error::Timeout { .. } | Error::IdleTimeout { .. } => true,

@@ -22,10 +22,13 @@
 pub mod auth;
 mod call;
 mod client;
+pub mod completions;
 mod error;
+pub mod export;
 pub mod generated;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod pagination;
 pub mod resources;
 mod retry;
 pub mod types;
@@ -34,6 +37,14 @@ pub mod webhook;
 pub use auth::ApiKey;
 pub use call::Call;
 pub use client::{Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL};
+pub use completions::{ChatSession, CompletionBuilder, ReplyStream};
 pub use error::{ApiError, Error};
+pub use export::{Export, ExportRecords};
+pub use pagination::{Items, Pages};
 pub use progenitor_client::ResponseValue;
 pub use retry::RetryPolicy;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,364 @@
+//! [`CompletionBuilder`]: one message to a chatbot, answered whole or as a stream.
+
+use super::session::SessionState;
+use super::ReplyStream;
+use crate::types::{AttachmentInput, Completion, CompletionMessage, CompletionRequest};
+use crate::{Call, Client, Error, ResponseValue, RetryPolicy};
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use std::future::IntoFuture;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+/// Marks a [`CompletionBuilder`] whose reply comes whole (`isStreaming: false`).
+#[derive(Debug, Clone, Copy)]
+pub struct Whole;
+
+/// Marks a [`CompletionBuilder`] whose reply comes as a [`ReplyStream`] (`isStreaming: true`).
+#[derive(Debug, Clone, Copy)]
+pub struct Streaming;
+
+/// A message to a chatbot, ready to send (`POST chatbots/{chatbotId}/completions/`).
+///
+/// Made by [`Chatbot::complete`](crate::resources::chatbots::Chatbot::complete) (whole reply),
+/// [`Chatbot::stream`](crate::resources::chatbots::Chatbot::stream) or [`stream`](Self::stream)
+/// (streamed reply), and [`ChatSession::message`](super::ChatSession::message). Await it to send.
+///
+/// A completion creates a message, so it is retried only when it provably never reached the
+/// server, or on 429 and 503 (see [`RetryPolicy`]); a stream is never retried once its response
+/// has arrived.
+///
+/// ```no_run
+/// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+/// use maiagent::types::AttachmentInput;
+/// use serde_json::json;
+///
+/// let reply = client
+///     .chatbot("a1b2")
+///     .complete("這張發票的金額是多少？")
+///     .conversation("8e44604a-8278-4c96-96b5-3e5a0548d738")
+///     .attachment(AttachmentInput {
+///         conversation: None,
+///         file: "https://example.com/invoice.png".into(),
+///         filename: "invoice.png".into(),
+///         id: Some("5f1c0a2e-0000-4000-8000-000000000001".into()),
+///         type_: Some("image".into()),
+///     })
+///     .query_metadata(json!({"department": "finance"}))
+///     .await?;
+/// println!("{}", reply.content);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+#[must_use = "a completion does nothing until it is awaited"]
+pub struct CompletionBuilder<M = Whole> {
+    client: Client,
+    chatbot: String,
+    request: CompletionRequest,
+    invalid: Option<String>,
+    retry: Option<RetryPolicy>,
+    timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
+    max_event_size: Option<usize>,
+    session: Option<SessionState>,
+    mode: PhantomData<fn() -> M>,
+}
+
+impl CompletionBuilder<Whole> {
+    pub(crate) fn new(client: Client, chatbot: String, content: String) -> Self {
+        Self::from_message(
+            client,
+            chatbot,
+            CompletionMessage {
+                attachments: Vec::new(),
+                content,
+                content_payload: None,
+                metadata: None,
+                query_metadata: None,
+                sender: None,
+            },
+        )
+    }
+
+    pub(crate) fn from_message(
+        client: Client,
+        chatbot: String,
+        message: CompletionMessage,
+    ) -> Self {
+        Self {
+            client,
+            chatbot,
+            request: CompletionRequest {
+                conversation: None,
+                is_streaming: None,
+                message,
+            },
+            invalid: None,
+            retry: None,
+            timeout: None,
+            idle_timeout: None,
+            max_event_size: None,
+            session: None,
+            mode: PhantomData,
+        }
+    }
+
+    pub(crate) fn in_session(mut self, session: SessionState) -> Self {
+        self.session = Some(session);
+        self
+    }
+
+    /// Asks for the reply as a stream instead.
+    pub fn stream(self) -> CompletionBuilder<Streaming> {
+        self.into_mode()
+    }
+
+    /// Sends the message and returns the whole reply.
+    pub async fn send(self) -> Result<Completion, Error> {
+        self.send_with_response()
+            .await
+            .map(ResponseValue::into_inner)
+    }
+
+    /// Sends the message and returns the whole reply with the response's status and headers.
+    pub async fn send_with_response(self) -> Result<ResponseValue<Completion>, Error> {
+        let body = self.prepare(false)?;
+        let chatbot = self.chatbot.clone();
+        let mut call = Call::new(
+            &self.client,
+            "chatbot_completions_create",
+            false,
+            move |c| {
+                let (chatbot, body) = (chatbot.clone(), body.clone());
+                async move {
+                    let request = c.generated().chatbot_completions_create();
+                    request.chatbot_id(chatbot).body(body).send().await
+                }
+            },
+        );
+        if let Some(policy) = self.retry {
+            call = call.retry(policy);
+        }
+        if let Some(timeout) = self.timeout {
+            call = call.timeout(timeout);
+        }
+        let reply = call.send_with_response().await?;
+        if let (Some(session), Some(id)) = (&self.session, &reply.conversation_id) {
+            session.set(id.clone());
+        }
+        Ok(reply)
+    }
+}
+
+impl CompletionBuilder<Streaming> {
+    /// The longest silence between two pieces of the stream for this call only (default: the
+    /// client's [`stream_idle_timeout`](crate::ClientBuilder::stream_idle_timeout)). It also
+    /// bounds the wait for the response status and headers.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// The largest event accepted, in bytes, for this call only (default: the client's
+    /// [`max_event_size`](crate::ClientBuilder::max_event_size)).
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.max_event_size = Some(bytes);
+        self
+    }
+
+    /// Sends the message; returns the stream once the response status and headers have arrived.
+    /// An unsuccessful status is returned here as [`Error::Api`] with the body, not as an event.
+    pub async fn send(self) -> Result<ReplyStream, Error> {
+        let body = self.prepare(true)?;
+        let body = Bytes::from(
+            serde_json::to_vec(&body).map_err(|e| Error::InvalidRequest {
+                message: format!("cannot encode the completion request: {e}"),
+            })?,
+        );
+        let settings = self.client.settings();
+        let policy = self.retry.clone().unwrap_or_else(|| settings.retry.clone());
+        let timeout = self.timeout.or(settings.request_timeout);
+        let idle = self.idle_timeout.unwrap_or(settings.stream_idle_timeout);
+        let max_event_size = self.max_event_size.unwrap_or(settings.max_event_size);
+        let path = format!(
+            "chatbots/{}/completions/",
+            progenitor_client::encode_path(&self.chatbot)
+        );
+        let response =
+            crate::retry::with_retries(&policy, false, "chatbot_completions_create", || {
+                let request = self
+                    .client
+                    .request(reqwest::Method::POST, &path)
+                    .header(ACCEPT, "text/event-stream")
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+                let attempt = async move {
+                    let answer = async {
+                        let response = request.send().await.map_err(Error::from_transport)?;
+                        if !response.status().is_success() {
+                            return Err(crate::error::api_error(response).await);
+                        }
+                        Ok(response)
+                    };
+                    tokio::time::timeout(idle, answer)
+                        .await
+                        .unwrap_or(Err(Error::IdleTimeout { after: idle }))
+                };
+                async move {
+                    match timeout {
+                        Some(after) => tokio::time::timeout(after, attempt)
+                            .await
+                            .unwrap_or(Err(Error::Timeout { after })),
+                        None => attempt.await,
+                    }
+                }
+            })
+            .await?;
+        Ok(ReplyStream::new(
+            response,
+            idle,
+            max_event_size,
+            self.session,
+        ))
+    }
+}
+
+impl<M> CompletionBuilder<M> {
+    fn into_mode<N>(self) -> CompletionBuilder<N> {
+        CompletionBuilder {
+            client: self.client,
+            chatbot: self.chatbot,
+            request: self.request,
+            invalid: self.invalid,
+            retry: self.retry,
+            timeout: self.timeout,
+            idle_timeout: self.idle_timeout,
+            max_event_size: self.max_event_size,
+            session: self.session,
+            mode: PhantomData,
+        }
+    }
+
+    /// The request body as it stands (the session's conversation and `isStreaming` are added
+    /// when it is sent).
+    pub fn request(&self) -> &CompletionRequest {
+        &self.request
+    }
+
+    /// Sends the message into this existing conversation (otherwise a new one is created, and
+    /// its id comes back as the reply's `conversation_id`).
+    pub fn conversation(mut self, conversation_id: impl AsRef<str>) -> Self {
+        self.request.conversation = Some(conversation_id.as_ref().to_string());
+        self
+    }
+
+    /// The sender: a contact id (a UUID).
+    pub fn sender(mut self, contact_id: impl AsRef<str>) -> Self {
+        self.request.message.sender = Some(contact_id.as_ref().to_string());
+        self
+    }
+
+    /// Adds an attachment (an uploaded file: its id, type, file name and URL).
+    pub fn attachment(mut self, attachment: AttachmentInput) -> Self {
+        self.request.message.attachments.push(attachment);
+        self
+    }
+
+    /// Adds attachments.
+    pub fn attachments(mut self, attachments: impl IntoIterator<Item = AttachmentInput>) -> Self {
+        self.request.message.attachments.extend(attachments);
+        self
+    }
+
+    /// The message's `contentPayload`: a JSON object (`null` removes it).
+    pub fn content_payload(mut self, payload: impl Into<serde_json::Value>) -> Self {
+        self.request.message.content_payload = self.object("contentPayload", payload.into());
+        self
+    }
+
+    /// The message's `queryMetadata`: a JSON object (`null` removes it).
+    pub fn query_metadata(mut self, metadata: impl Into<serde_json::Value>) -> Self {
+        self.request.message.query_metadata = self.object("queryMetadata", metadata.into());
+        self
+    }
+
+    /// The message's `metadata`: a JSON object (`null` removes it).
+    pub fn metadata(mut self, metadata: impl Into<serde_json::Value>) -> Self {
+        self.request.message.metadata = self.object("metadata", metadata.into());
+        self
+    }
+
+    /// The retry policy of this call only.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The timeout of each attempt of this call only (default: the client's
+    /// [`request_timeout`](crate::ClientBuilder::request_timeout)): for a whole reply, until the
+    /// reply has arrived; for a stream, until the response status and headers have.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    fn object(
+        &mut self,
+        field: &str,
+        value: serde_json::Value,
+    ) -> Option<serde_json::Map<String, serde_json::Value>> {
+        match value {
+            serde_json::Value::Object(map) => Some(map),
+            serde_json::Value::Null => None,
+            other => {
+                self.invalid = Some(format!(
+                    "message.{field} must be a JSON object, not {other}"
+                ));
+                None
+            }
+        }
+    }
+
+    /// The body to send, with the session's conversation.
+    fn prepare(&self, streaming: bool) -> Result<CompletionRequest, Error> {
+        if let Some(message) = &self.invalid {
+            return Err(Error::InvalidRequest {
+                message: message.clone(),
+            });
+        }
+        if self.chatbot.trim().is_empty() {
+            return Err(Error::InvalidRequest {
+                message: "the chatbot id is empty".into(),
+            });
+        }
+        let mut request = self.request.clone();
+        if request.conversation.is_none() {
+            request.conversation = self
+                .session
+                .as_ref()
+                .and_then(|s| s.get())
+                .map(|id| id.to_string());
+        }
+        request.is_streaming = Some(streaming);
+        Ok(request)
+    }
+}
+
+impl IntoFuture for CompletionBuilder<Whole> {
+    type Output = Result<Completion, Error>;
+    type IntoFuture = BoxFuture<'static, Result<Completion, Error>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+impl IntoFuture for CompletionBuilder<Streaming> {
+    type Output = Result<ReplyStream, Error>;
+    type IntoFuture = BoxFuture<'static, Result<ReplyStream, Error>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

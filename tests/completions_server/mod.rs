@@ -1,0 +1,273 @@
+//! A raw HTTP/1.1 test server on 127.0.0.1 for the completions tests: each test decides exactly
+//! what is written, in which pieces and when (chunked encoding or `Connection: close`).
+#![allow(dead_code)]
+
+use maiagent::{Client, RetryPolicy};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// One request as the server read it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("the request body is JSON")
+    }
+}
+
+/// One accepted connection, to answer on.
+pub struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn read_request(&mut self) -> Option<Request> {
+        let head_end = loop {
+            if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i;
+            }
+            let mut tmp = [0u8; 4096];
+            let n = self.stream.read(&mut tmp).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            self.buf.extend_from_slice(&tmp[..n]);
+        };
+        let head = String::from_utf8(self.buf[..head_end].to_vec()).ok()?;
+        self.buf.drain(..head_end + 4);
+        let mut lines = head.split("\r\n");
+        let mut first = lines.next()?.split(' ');
+        let (method, path) = (first.next()?.to_string(), first.next()?.to_string());
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let len: usize = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .map_or(0, |(_, v)| v.parse().unwrap());
+        while self.buf.len() < len {
+            let mut tmp = [0u8; 4096];
+            let n = self.stream.read(&mut tmp).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            self.buf.extend_from_slice(&tmp[..n]);
+        }
+        let body = self.buf.drain(..len).collect();
+        Some(Request {
+            method,
+            path,
+            headers,
+            body,
+        })
+    }
+
+    /// Writes raw bytes and flushes them.
+    pub async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.stream.write_all(bytes).await?;
+        self.stream.flush().await
+    }
+
+    /// A response head for a chunked body.
+    pub async fn head_chunked(&mut self, status: u16, content_type: &str) {
+        let head = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\nx-request-id: req-42\r\n\
+             transfer-encoding: chunked\r\n\r\n"
+        );
+        self.write(head.as_bytes()).await.unwrap();
+    }
+
+    /// A response head for a body that ends when the connection closes.
+    pub async fn head_close(&mut self, status: u16, content_type: &str) {
+        let head = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\nconnection: close\r\n\r\n"
+        );
+        self.write(head.as_bytes()).await.unwrap();
+    }
+
+    /// One chunk of a chunked body.
+    pub async fn chunk(&mut self, data: &[u8]) -> std::io::Result<()> {
+        let mut out = format!("{:x}\r\n", data.len()).into_bytes();
+        out.extend_from_slice(data);
+        out.extend_from_slice(b"\r\n");
+        self.write(&out).await
+    }
+
+    /// Each piece as its own chunk, with a short pause between them so that they arrive in
+    /// separate reads.
+    pub async fn chunks(&mut self, pieces: &[&[u8]]) {
+        for piece in pieces {
+            self.chunk(piece).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// The last chunk.
+    pub async fn end(&mut self) {
+        self.write(b"0\r\n\r\n").await.unwrap();
+    }
+
+    /// A whole response with a content length.
+    pub async fn respond(&mut self, status: u16, content_type: &str, body: &[u8]) {
+        let head = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\nx-request-id: req-42\r\n\
+             content-length: {}\r\n\r\n",
+            body.len()
+        );
+        self.write(head.as_bytes()).await.unwrap();
+        self.write(body).await.unwrap();
+    }
+
+    /// Waits until the client closes the connection: true when a read returns 0 or fails
+    /// within `within`.
+    pub async fn wait_closed(&mut self, within: Duration) -> bool {
+        let mut tmp = [0u8; 1024];
+        tokio::time::timeout(within, async {
+            loop {
+                match self.stream.read(&mut tmp).await {
+                    Ok(0) | Err(_) => return true,
+                    Ok(_) => continue,
+                }
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    /// Closes the connection at once.
+    pub async fn close(mut self) {
+        let _ = self.stream.shutdown().await;
+    }
+}
+
+/// A running server; stopped when dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub requests: mpsc::UnboundedReceiver<Request>,
+    connections: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl TestServer {
+    /// A client of this server, without retries unless `retry` is given.
+    pub fn client(&self) -> Client {
+        self.client_with(|b| b)
+    }
+
+    pub fn client_with(
+        &self,
+        configure: impl FnOnce(maiagent::ClientBuilder) -> maiagent::ClientBuilder,
+    ) -> Client {
+        let builder = Client::builder()
+            .api_key("test-key")
+            .base_url(format!("http://{}/api/v1/", self.addr))
+            .retry_policy(RetryPolicy::none());
+        configure(builder).build().unwrap()
+    }
+
+    /// The next request the server read.
+    pub async fn request(&mut self) -> Request {
+        tokio::time::timeout(Duration::from_secs(10), self.requests.recv())
+            .await
+            .expect("no request within 10 s")
+            .expect("the server stopped")
+    }
+
+    /// How many connections were accepted.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+/// Starts a server that answers every request with `handler`; the handler returns the
+/// connection to read a further request from it (keep-alive), or drops it to close it.
+pub async fn serve<F, Fut>(handler: F) -> TestServer
+where
+    F: Fn(Request, Conn) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Option<Conn>> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, requests) = mpsc::unbounded_channel();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let handler = Arc::new(handler);
+    let counter = connections.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            stream.set_nodelay(true).unwrap();
+            counter.fetch_add(1, Ordering::SeqCst);
+            let (handler, tx) = (handler.clone(), tx.clone());
+            tokio::spawn(async move {
+                let mut conn = Conn {
+                    stream,
+                    buf: Vec::new(),
+                };
+                while let Some(request) = conn.read_request().await {
+                    let _ = tx.send(request.clone());
+                    match handler(request, conn).await {
+                        Some(next) => conn = next,
+                        None => return,
+                    }
+                }
+            });
+        }
+    });
+    TestServer {
+        addr,
+        requests,
+        connections,
+        task,
+    }
+}
+
+/// A stream event carrying a completion.
+pub fn event(conversation: &str, content: &str, done: bool) -> String {
+    let json =
+        serde_json::json!({"conversationId": conversation, "content": content, "done": done});
+    format!("data: {json}\n\n")
+}
+
+/// A server whose every answer is this event-stream body, written in one chunk.
+pub async fn sse_server(body: String) -> TestServer {
+    serve(move |_, mut conn| {
+        let body = body.clone();
+        async move {
+            conn.head_chunked(200, "text/event-stream").await;
+            conn.chunk(body.as_bytes()).await.unwrap();
+            conn.end().await;
+            Some(conn)
+        }
+    })
+    .await
+}
