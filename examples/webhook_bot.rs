@@ -1,0 +1,67 @@
+//! Receive MaiAgent webhooks and print each reply.
+//!
+//! ```sh
+//! cargo run --example webhook_bot --features webhook-receiver -- 8787
+//! ```
+//!
+//! Configure `http://<your host>:8787/hooks/maiagent` as the AI assistant's webhook URL (behind
+//! a TLS proxy in production). Set `MAIAGENT_WEBHOOK_SECRET` to require an `x-hook-secret`
+//! header with that value. With `MAIAGENT_API_KEY` and `MAIAGENT_CONVERSATION` set, it also
+//! sends one message and waits for its reply.
+
+use maiagent::webhook::receiver::WebhookReceiver;
+use maiagent::webhook::ReplyHub;
+use std::time::Duration;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let port: u16 = std::env::args()
+        .nth(1)
+        .map(|p| p.parse())
+        .transpose()?
+        .unwrap_or(8787);
+    let hub = ReplyHub::new();
+    let printer = hub.clone();
+    let mut receiver = WebhookReceiver::callback(move |message| {
+        println!(
+            "[{}] {}: {}",
+            message
+                .conversation
+                .as_ref()
+                .map(|c| c.as_str())
+                .unwrap_or("?"),
+            message
+                .sender
+                .as_ref()
+                .and_then(|s| s.name.as_deref())
+                .unwrap_or("?"),
+            message.content.as_deref().unwrap_or_default()
+        );
+        printer.deliver(message);
+    });
+    if let Ok(secret) = std::env::var("MAIAGENT_WEBHOOK_SECRET") {
+        receiver = receiver.require_header("x-hook-secret", secret);
+    }
+    let app = axum::Router::new().nest("/hooks/maiagent", receiver.into_router());
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    eprintln!(
+        "listening on http://{}/hooks/maiagent",
+        listener.local_addr()?
+    );
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    if let (Ok(_), Ok(conversation)) = (
+        std::env::var(maiagent::API_KEY_ENV),
+        std::env::var("MAIAGENT_CONVERSATION"),
+    ) {
+        let client = maiagent::Client::from_env()?;
+        let reply = client
+            .messages()
+            .send(&conversation, "你好")
+            .await_reply(&hub, Duration::from_secs(120))
+            .await?;
+        eprintln!("the bot answered: {}", reply.content.unwrap_or_default());
+    }
+    server.await??;
+    Ok(())
+}
