@@ -3,12 +3,15 @@
 //!
 //! * `cargo xtask check`: lints `openapi/maiagent.yaml` (every kind of problem, one per line)
 //!   and fails if a file derived from the spec is stale.
+//! * `cargo xtask fuzz <target|all> [seconds]`: runs a cargo-fuzz target of `fuzz/` (see
+//!   `fuzz.rs`) and reports its executions and crashes.
 //! * `cargo xtask regen`: rewrites every file derived from the spec:
 //!   `openapi/generated/client.rs.txt` (the client `build.rs` generates, verbatim) and
 //!   `openapi/generated/api.md` (a compact listing of its operations and types), so that a spec
 //!   change shows up in review.
 
 mod api_listing;
+mod fuzz;
 mod speclint;
 
 use std::path::{Path, PathBuf};
@@ -25,7 +28,10 @@ usage: cargo xtask <command>
 
 commands:
   check   lint openapi/maiagent.yaml and fail if a file derived from it is stale
-  regen   rewrite the files derived from the spec (openapi/generated/)";
+  regen   rewrite the files derived from the spec (openapi/generated/)
+  fuzz <target|all> [seconds]
+          run a fuzz target of fuzz/ (sse_decoder, webhook_decode, response_decoders)
+          for a while (default 60 s) and report its executions and crashes";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -37,6 +43,8 @@ fn main() -> ExitCode {
     {
         ["check"] => check(),
         ["regen"] => regen(),
+        ["fuzz", target] => fuzz::command(&root(), target, None),
+        ["fuzz", target, seconds] => fuzz::command(&root(), target, Some(seconds)),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
