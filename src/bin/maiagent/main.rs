@@ -13,6 +13,7 @@
 
 mod args;
 mod commands;
+mod local;
 mod output;
 
 use clap::{CommandFactory, Parser};
