@@ -112,7 +112,13 @@ impl CompletionEvents {
 
     /// The completion an SSE event carries, if any.
     fn on_event(&mut self, data: &str) -> Option<Result<Completion, Error>> {
-        let trimmed = data.trim();
+        // A JSON object (every completion) is neither blank nor the end marker: only other data
+        // needs trimming.
+        let trimmed = if data.as_bytes().first() == Some(&b'{') {
+            data
+        } else {
+            data.trim()
+        };
         if trimmed.is_empty() {
             return None;
         }
@@ -128,7 +134,10 @@ impl CompletionEvents {
             Ok(completion) => {
                 self.received += 1;
                 if let Some(id) = &completion.conversation_id {
-                    self.conversation_id = Some(id.clone());
+                    // Every event repeats the id: copy it only when it changes.
+                    if self.conversation_id.as_ref() != Some(id) {
+                        self.conversation_id = Some(id.clone());
+                    }
                 }
                 if completion.done {
                     self.start_draining();
@@ -212,7 +221,27 @@ pub(crate) struct SizeGuard {
 impl SizeGuard {
     /// Follows the lines of `chunk`; returns the offset of the line piece that takes the
     /// pending event over the limit, if one does.
+    ///
+    /// When the whole chunk cannot take the pending event over the limit, only the state at its
+    /// end matters, and that depends only on the bytes after the chunk's last blank line that
+    /// follows a line's text: the lines before it are skipped.
     fn scan(&mut self, chunk: &[u8]) -> Option<usize> {
+        if self.pending.saturating_add(chunk.len()) <= self.limit {
+            if let Some(start) = last_boundary_run(chunk) {
+                // `start` follows a line's text and begins a run of line endings that holds a
+                // blank line, which resets `pending`: the base does not matter.
+                self.pending = 0;
+                self.at_line_start = false;
+                self.after_cr = false;
+                let over = self.scan_exact(&chunk[start..]);
+                debug_assert!(over.is_none());
+                return over.map(|at| at + start);
+            }
+        }
+        self.scan_exact(chunk)
+    }
+
+    fn scan_exact(&mut self, chunk: &[u8]) -> Option<usize> {
         let mut at = 0;
         while at < chunk.len() {
             let rest = &chunk[at..];
@@ -277,4 +306,24 @@ impl Stream for SizeGuard {
             }
         }
     }
+}
+
+/// The start of the last run of line-ending bytes of `chunk` that follows a line's text (a byte
+/// that is not CR or LF) and holds a blank line (two line endings: any run of two or more bytes
+/// but a lone CRLF).
+fn last_boundary_run(chunk: &[u8]) -> Option<usize> {
+    let is_end = |b: u8| b == b'\n' || b == b'\r';
+    let mut end = chunk.len();
+    while let Some(last) = memchr::memrchr2(b'\n', b'\r', &chunk[..end]) {
+        let mut start = last;
+        while start > 0 && is_end(chunk[start - 1]) {
+            start -= 1;
+        }
+        let run = &chunk[start..=last];
+        if start > 0 && run.len() >= 2 && run != b"\r\n" {
+            return Some(start);
+        }
+        end = start;
+    }
+    None
 }
