@@ -79,17 +79,16 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// Adds the `Authorization` header to every generated request and drops progenitor's
-/// `api-version` header, which MaiAgent does not define.
+/// Adds the `Authorization` header to every generated request.
 impl ClientHooks<Credentials> for generated::Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        let headers = request.headers_mut();
-        headers.insert(AUTHORIZATION, self.inner.authorization().clone());
-        headers.remove("api-version");
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, self.inner.authorization().clone());
         Ok(())
     }
 }

@@ -9,6 +9,7 @@
     clippy::all,
     clippy::pedantic,
     unused_imports,
+    unused_mut,
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,
     rustdoc::invalid_html_tags
