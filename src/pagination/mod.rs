@@ -37,7 +37,7 @@
 //!
 //! # Errors and loops
 //!
-//! Each page request is a [`Call`]: it follows the client's
+//! Each page request is a [`Call`](crate::Call): it follows the client's
 //! [retry policy](crate::RetryPolicy). An error that remains after the retries is yielded once,
 //! after every item of the earlier pages; the stream then ends.
 //!
