@@ -2,11 +2,14 @@
 //! typed errors, raw responses and the redaction canary.
 #![cfg(feature = "mock")]
 
+mod common;
+
+use common::logs::Logs;
+
 use maiagent::mock::{Fault, FaultRule, MockConfig, MockServer, Route};
 use maiagent::types::{CompletionMessage, CompletionRequest};
 use maiagent::{Client, Error, RetryPolicy};
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 
 async fn mock() -> MockServer {
     MockServer::start_with(MockConfig::for_tests())
@@ -254,30 +257,11 @@ async fn raw_status_and_headers_come_with_the_value() {
     assert!(!response.into_inner().id.as_str().is_empty());
 }
 
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn the_api_key_appears_in_no_debug_display_error_or_log_line() {
     const CANARY: &str = "canary-SECRET-7f3a9c";
     let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = logs.capture(tracing::Level::TRACE);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -314,7 +298,7 @@ fn the_api_key_appears_in_no_debug_display_error_or_log_line() {
         let source = std::error::Error::source(&err).map(|s| s.to_string());
         seen.push(format!("{source:?}"));
     });
-    let log = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let log = logs.text();
     assert!(log.contains("retrying"), "the retry was logged: {log}");
     seen.push(log);
     for text in &seen {

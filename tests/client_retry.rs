@@ -3,9 +3,12 @@
 //! runs on a runtime of its own thread. Delays are read from the retry log lines.
 #![cfg(feature = "mock")]
 
+mod common;
+
+use common::logs::Logs;
+
 use maiagent::mock::{Fault, FaultRule, MockConfig, MockServer, Route};
 use maiagent::{Client, Error, RetryPolicy};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn mock_on_its_own_thread() -> MockServer {
@@ -34,36 +37,17 @@ fn client(base_url: &str, key: &str, policy: RetryPolicy) -> Client {
         .unwrap()
 }
 
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Runs `f` on a paused current-thread runtime; returns its value and the retry delays logged.
 fn paused<T>(f: impl std::future::Future<Output = T>) -> (T, Vec<Duration>, String) {
     let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = logs.capture(tracing::Level::WARN);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
         .build()
         .unwrap();
     let value = runtime.block_on(f);
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     let delays = text
         .lines()
         .filter_map(|l| l.split("delay_ms=").nth(1))
