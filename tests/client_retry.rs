@@ -231,3 +231,37 @@ fn a_refused_connection_is_retried_for_get_and_post_and_retries_can_be_disabled(
     assert!(result.is_err());
     assert!(delays.is_empty(), "the per-call policy wins");
 }
+
+#[test]
+fn a_listing_takes_its_own_retry_policy_for_every_page() {
+    let mock = mock_on_its_own_thread();
+    mock.inject(FaultRule::new(Route::ConversationsList, Fault::server_error(503)).always());
+    let c = client(&mock.base_url(), mock.api_key(), RetryPolicy::default());
+    let (result, delays, _) = paused(async move {
+        use futures::TryStreamExt;
+        let items = c.conversations().list().retry(RetryPolicy::none()).items();
+        items.try_collect::<Vec<_>>().await
+    });
+    assert_eq!(result.unwrap_err().status().unwrap().as_u16(), 503);
+    assert!(delays.is_empty());
+    assert_eq!(attempts(&mock, Route::ConversationsList), 1);
+
+    mock.clear_faults();
+    mock.clear_requests();
+    mock.inject(FaultRule::new(Route::MessagesList, Fault::server_error(503)).times(1));
+    let c = client(&mock.base_url(), mock.api_key(), RetryPolicy::none());
+    let conversation = mock.demo().conversations[0].to_string();
+    let policy = RetryPolicy::default().jitter(false);
+    let (result, delays, _) = paused(async move {
+        use futures::TryStreamExt;
+        let items = c
+            .messages()
+            .list(conversation)
+            .page_size(1)
+            .retry(policy)
+            .items();
+        items.try_collect::<Vec<_>>().await
+    });
+    assert!(result.unwrap().len() > 1);
+    assert_eq!(delays, vec![Duration::from_millis(500)]);
+}

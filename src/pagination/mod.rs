@@ -263,12 +263,14 @@ impl ListConversations<'_> {
         let client = self.client.clone();
         let (inbox, keyword, page_size) =
             (self.inbox.clone(), self.keyword.clone(), self.page_size);
+        let options = self.options.clone();
         cursor_pages(move |cursor| {
             ListConversations {
                 client: &client,
                 inbox: inbox.clone(),
                 keyword: keyword.clone(),
                 page_size,
+                options: options.clone(),
             }
             .page(cursor)
         })
@@ -308,11 +310,13 @@ impl ListMessages<'_> {
     pub fn pages(&self) -> Pages<MessagePage> {
         let client = self.client.clone();
         let (conversation, page_size) = (self.conversation.clone(), self.page_size);
+        let options = self.options.clone();
         cursor_pages(move |cursor| {
             ListMessages {
                 client: &client,
                 conversation: conversation.clone(),
                 page_size,
+                options: options.clone(),
             }
             .page(cursor)
         })
@@ -353,11 +357,13 @@ impl ListRecords<'_> {
     pub fn pages(&self) -> Pages<ChatbotRecordPage> {
         let client = self.client.clone();
         let (chatbot, page_size) = (self.chatbot.clone(), self.page_size);
+        let options = self.options.clone();
         numbered_pages(move |number| {
             ListRecords {
                 client: &client,
                 chatbot: chatbot.clone(),
                 page_size,
+                options: options.clone(),
             }
             .page(number)
         })

@@ -33,6 +33,7 @@ impl<'a> Chatbot<'a> {
             client: self.client,
             chatbot: self.id.clone(),
             page_size: None,
+            options: Default::default(),
         }
     }
 }
@@ -44,12 +45,25 @@ pub struct ListRecords<'a> {
     pub(crate) client: &'a Client,
     pub(crate) chatbot: String,
     pub(crate) page_size: Option<u32>,
+    pub(crate) options: crate::call::CallOptions,
 }
 
 impl ListRecords<'_> {
     /// How many records each page holds (the server's default otherwise).
     pub fn page_size(mut self, n: u32) -> Self {
         self.page_size = Some(n);
+        self
+    }
+
+    /// The retry policy of every page request of this listing.
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+
+    /// The timeout of every page request of this listing.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
         self
     }
 
@@ -71,6 +85,7 @@ impl ListRecords<'_> {
                 req.send().await
             }
         })
+        .with_options(self.options.clone())
     }
 
     /// The first page.

@@ -45,6 +45,7 @@ impl<'a> Conversations<'a> {
             inbox: None,
             keyword: None,
             page_size: None,
+            options: Default::default(),
         }
     }
 }
@@ -57,6 +58,7 @@ pub struct ListConversations<'a> {
     pub(crate) inbox: Option<String>,
     pub(crate) keyword: Option<String>,
     pub(crate) page_size: Option<u32>,
+    pub(crate) options: crate::call::CallOptions,
 }
 
 impl ListConversations<'_> {
@@ -75,6 +77,18 @@ impl ListConversations<'_> {
     /// How many conversations each page holds (the server's default otherwise).
     pub fn page_size(mut self, n: u32) -> Self {
         self.page_size = Some(n);
+        self
+    }
+
+    /// The retry policy of every page request of this listing.
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+
+    /// The timeout of every page request of this listing.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
         self
     }
 
@@ -101,6 +115,7 @@ impl ListConversations<'_> {
                 req.send().await
             }
         })
+        .with_options(self.options.clone())
     }
 
     /// The first page.

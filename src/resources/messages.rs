@@ -70,6 +70,7 @@ impl<'a> Messages<'a> {
             client: self.client,
             conversation: conversation.as_ref().to_string(),
             page_size: None,
+            options: Default::default(),
         }
     }
 }
@@ -195,12 +196,25 @@ pub struct ListMessages<'a> {
     pub(crate) client: &'a Client,
     pub(crate) conversation: String,
     pub(crate) page_size: Option<u32>,
+    pub(crate) options: crate::call::CallOptions,
 }
 
 impl ListMessages<'_> {
     /// How many messages each page holds (the server's default otherwise).
     pub fn page_size(mut self, n: u32) -> Self {
         self.page_size = Some(n);
+        self
+    }
+
+    /// The retry policy of every page request of this listing.
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+
+    /// The timeout of every page request of this listing.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
         self
     }
 
@@ -221,6 +235,7 @@ impl ListMessages<'_> {
                 req.send().await
             }
         })
+        .with_options(self.options.clone())
     }
 
     /// The first page.
