@@ -1,5 +1,6 @@
 //! [`Call`]: one API call, with per-call options, retries, a timeout and typed errors.
 
+use crate::client::Settings;
 use crate::{Client, Error, RetryPolicy};
 use futures::future::BoxFuture;
 use progenitor_client::ResponseValue;
@@ -19,6 +20,39 @@ pub(crate) struct CallOptions {
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) timeout: Option<Duration>,
 }
+
+impl CallOptions {
+    /// This call's retry policy, or the client's.
+    pub(crate) fn retry_policy<'a>(&'a self, settings: &'a Settings) -> &'a RetryPolicy {
+        self.retry.as_ref().unwrap_or(&settings.retry)
+    }
+
+    /// This call's timeout of each attempt, or the client's request timeout.
+    pub(crate) fn timeout(&self, settings: &Settings) -> Option<Duration> {
+        self.timeout.or(settings.request_timeout)
+    }
+}
+
+/// The `retry` and `timeout` setters of every request builder that holds
+/// `options: CallOptions`. Extra doc lines for `timeout` may be given.
+macro_rules! call_option_setters {
+    ($(#[$timeout_doc:meta])*) => {
+        /// The retry policy of this request only (the client's otherwise).
+        pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
+            self.options.retry = Some(policy);
+            self
+        }
+
+        /// The timeout of each attempt of this request only (the client's
+        /// [`request_timeout`]($crate::ClientBuilder::request_timeout) otherwise).
+        $(#[$timeout_doc])*
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.options.timeout = Some(timeout);
+            self
+        }
+    };
+}
+pub(crate) use call_option_setters;
 
 /// One API call, ready to send. Await it for the value, or call
 /// [`send_with_response`](Self::send_with_response) for the status and headers too.
@@ -86,17 +120,7 @@ impl<T: Send + 'static> Call<T> {
         self
     }
 
-    /// The retry policy of this call only.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.options.retry = Some(policy);
-        self
-    }
-
-    /// The whole-request timeout of this call only (of each attempt).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
+    call_option_setters!();
 
     /// Sends the call; returns the value.
     pub async fn send(self) -> Result<T, Error> {
@@ -108,8 +132,8 @@ impl<T: Send + 'static> Call<T> {
     /// Sends the call; returns the value with the response's status and headers.
     pub async fn send_with_response(self) -> Result<ResponseValue<T>, Error> {
         let settings = self.client.settings();
-        let policy = self.options.retry.as_ref().unwrap_or(&settings.retry);
-        let timeout = self.options.timeout.or(settings.request_timeout);
+        let policy = self.options.retry_policy(settings);
+        let timeout = self.options.timeout(settings);
         crate::retry::with_retries(policy, self.idempotent, self.operation, || {
             let attempt = (self.attempt)(self.client.clone());
             async move {

@@ -2,8 +2,9 @@
 
 use super::session::SessionState;
 use super::ReplyStream;
+use crate::call::{call_option_setters, CallOptions};
 use crate::types::{AttachmentInput, Completion, CompletionMessage, CompletionRequest};
-use crate::{Call, Client, Error, ResponseValue, RetryPolicy};
+use crate::{Call, Client, Error, ResponseValue};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
@@ -26,7 +27,7 @@ pub struct Streaming;
 /// (streamed reply), and [`ChatSession::message`](super::ChatSession::message). Await it to send.
 ///
 /// A completion creates a message, so it is retried only when it provably never reached the
-/// server, or on 429 and 503 (see [`RetryPolicy`]); a stream is never retried once its response
+/// server, or on 429 and 503 (see [`RetryPolicy`](crate::RetryPolicy)); a stream is never retried once its response
 /// has arrived.
 ///
 /// ```no_run
@@ -57,8 +58,7 @@ pub struct CompletionBuilder<M = Whole> {
     chatbot: String,
     request: CompletionRequest,
     invalid: Option<String>,
-    retry: Option<RetryPolicy>,
-    timeout: Option<Duration>,
+    options: CallOptions,
     idle_timeout: Option<Duration>,
     max_event_size: Option<usize>,
     session: Option<SessionState>,
@@ -95,8 +95,7 @@ impl CompletionBuilder<Whole> {
                 message,
             },
             invalid: None,
-            retry: None,
-            timeout: None,
+            options: CallOptions::default(),
             idle_timeout: None,
             max_event_size: None,
             session: None,
@@ -137,12 +136,7 @@ impl CompletionBuilder<Whole> {
                 }
             },
         );
-        if let Some(policy) = self.retry {
-            call = call.retry(policy);
-        }
-        if let Some(timeout) = self.timeout {
-            call = call.timeout(timeout);
-        }
+        call = call.with_options(self.options.clone());
         let reply = call.send_with_response().await?;
         if let (Some(session), Some(id)) = (&self.session, &reply.conversation_id) {
             session.set(id.clone());
@@ -177,8 +171,8 @@ impl CompletionBuilder<Streaming> {
             })?,
         );
         let settings = self.client.settings();
-        let policy = self.retry.clone().unwrap_or_else(|| settings.retry.clone());
-        let timeout = self.timeout.or(settings.request_timeout);
+        let policy = self.options.retry_policy(settings).clone();
+        let timeout = self.options.timeout(settings);
         let idle = self.idle_timeout.unwrap_or(settings.stream_idle_timeout);
         let max_event_size = self.max_event_size.unwrap_or(settings.max_event_size);
         let path = format!(
@@ -231,8 +225,7 @@ impl<M> CompletionBuilder<M> {
             chatbot: self.chatbot,
             request: self.request,
             invalid: self.invalid,
-            retry: self.retry,
-            timeout: self.timeout,
+            options: self.options,
             idle_timeout: self.idle_timeout,
             max_event_size: self.max_event_size,
             session: self.session,
@@ -289,19 +282,10 @@ impl<M> CompletionBuilder<M> {
         self
     }
 
-    /// The retry policy of this call only.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// The timeout of each attempt of this call only (default: the client's
-    /// [`request_timeout`](crate::ClientBuilder::request_timeout)): for a whole reply, until the
-    /// reply has arrived; for a stream, until the response status and headers have.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
+    call_option_setters!(
+        /// For a whole reply it bounds the wait for the reply; for a stream, the wait for the
+        /// response status and headers.
+    );
 
     fn object(
         &mut self,

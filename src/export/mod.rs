@@ -18,7 +18,7 @@
 
 use crate::call::CallOptions;
 use crate::resources::chatbots::Chatbot;
-use crate::{Call, Client, Error, RetryPolicy};
+use crate::{Call, Client, Error};
 use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
@@ -86,18 +86,10 @@ pub struct ExportRecords {
 }
 
 impl ExportRecords {
-    /// The retry policy of this request only (it applies until the response headers arrive).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.options.retry = Some(policy);
-        self
-    }
-
-    /// How long to wait for the response headers (of each attempt) for this request only. The
-    /// body has no total timeout, only the client's stream idle timeout between two chunks.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
+    crate::call::call_option_setters!(
+        /// It bounds the wait for the response headers; the body has no total timeout, only
+        /// the client's stream idle timeout between two chunks.
+    );
 
     /// Sends the request; returns the [`Export`] once the response headers arrive.
     pub async fn send(self) -> Result<Export, Error> {

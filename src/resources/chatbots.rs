@@ -55,17 +55,9 @@ impl ListRecords<'_> {
         self
     }
 
-    /// The retry policy of every page request of this listing.
-    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry = Some(policy);
-        self
-    }
-
-    /// The timeout of every page request of this listing.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
+    crate::call::call_option_setters!(
+        /// It applies to every page request of the listing.
+    );
 
     /// Page number `page` (1-based).
     pub fn page(&self, page: u32) -> Call<ChatbotRecordPage> {

@@ -80,17 +80,9 @@ impl ListConversations<'_> {
         self
     }
 
-    /// The retry policy of every page request of this listing.
-    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry = Some(policy);
-        self
-    }
-
-    /// The timeout of every page request of this listing.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
+    crate::call::call_option_setters!(
+        /// It applies to every page request of the listing.
+    );
 
     /// One page: the first when `cursor` is `None`, else the page the cursor names.
     pub fn page(&self, cursor: Option<String>) -> Call<ConversationPage> {

@@ -2,7 +2,7 @@
 
 use crate::call::CallOptions;
 use crate::types::{AttachmentInput, CanvasInput, Message, MessageCreate, MessagePage};
-use crate::{Call, Client, Error, RetryPolicy};
+use crate::{Call, Client, Error};
 use futures::future::BoxFuture;
 use std::future::IntoFuture;
 use std::time::Duration;
@@ -139,17 +139,7 @@ impl SendMessage {
         self
     }
 
-    /// The retry policy of this call only.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.options.retry = Some(policy);
-        self
-    }
-
-    /// The timeout of this call only.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
+    crate::call::call_option_setters!();
 
     /// The request body as it will be sent.
     pub fn body(&self) -> &MessageCreate {
@@ -206,17 +196,9 @@ impl ListMessages<'_> {
         self
     }
 
-    /// The retry policy of every page request of this listing.
-    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry = Some(policy);
-        self
-    }
-
-    /// The timeout of every page request of this listing.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
+    crate::call::call_option_setters!(
+        /// It applies to every page request of the listing.
+    );
 
     /// One page: the first when `cursor` is `None`, else the page the cursor names.
     pub fn page(&self, cursor: Option<String>) -> Call<MessagePage> {
