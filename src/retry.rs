@@ -101,11 +101,19 @@ impl RetryPolicy {
             .saturating_mul(2u32.saturating_pow(retry))
             .min(self.max_backoff);
         Some(if self.jitter {
-            base.mul_f64(0.75 + fastrand::f64() * 0.25)
+            scale(base, 0.75 + fastrand::f64() * 0.25)
         } else {
             base
         })
     }
+}
+
+/// `d` multiplied by `factor` (between 0 and 1), never more than `d`: unlike
+/// `Duration::mul_f64`, it cannot panic, whatever the duration.
+fn scale(d: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(d.as_secs_f64() * factor)
+        .unwrap_or(d)
+        .min(d)
 }
 
 fn retryable(idempotent: bool, error: &Error) -> bool {
@@ -127,20 +135,30 @@ fn retryable(idempotent: bool, error: &Error) -> bool {
 }
 
 /// How long the server asked to wait: `retry-after-ms`, or `Retry-After` in seconds or as an
-/// HTTP date.
+/// HTTP date. A value that is not a wait (negative, not a number, not a date) is ignored; one
+/// too long for a `Duration` is `Duration::MAX`, which no policy waits for.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
     if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
+        if let Some(wait) = delay_from_secs(ms / 1000.0) {
+            return Some(wait);
         }
     }
     let value = text("retry-after")?;
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return delay_from_secs(secs);
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(SystemTime::now()).unwrap_or_default())
+}
+
+/// The one conversion of a server-sent number of seconds into a delay: `None` for a negative
+/// number or NaN, saturating at `Duration::MAX` for one too large (or infinite).
+fn delay_from_secs(secs: f64) -> Option<Duration> {
+    if secs.is_nan() || secs < 0.0 {
+        return None;
+    }
+    Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
 }
 
 /// Runs `attempt` until it succeeds, or fails in a way `policy` does not retry.
@@ -154,8 +172,8 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {
-    let attempts = policy.max_retries + 1;
-    let mut retry = 0;
+    let attempts = policy.max_retries.saturating_add(1);
+    let mut retry: u32 = 0;
     loop {
         let error = match attempt().await {
             Ok(value) => return Ok(value),
@@ -164,15 +182,17 @@ where
         let Some(delay) = policy.delay(retry, idempotent, &error) else {
             return Err(error);
         };
-        retry += 1;
+        // `delay` returned a wait, so `retry < max_retries` and neither addition overflows;
+        // saturating keeps that true whatever changes above.
+        retry = retry.saturating_add(1);
         tracing::warn!(
             operation,
             attempt = retry,
             of = attempts,
-            delay_ms = delay.as_millis() as u64,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
             reason = %error,
             "MaiAgent request failed; retrying (attempt {} of {attempts})",
-            retry + 1,
+            retry.saturating_add(1),
         );
         tokio::time::sleep(delay).await;
     }
@@ -291,5 +311,76 @@ mod tests {
         );
         h.insert("retry-after", "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn server_numbers_saturate_or_are_ignored() {
+        let one = |name: &str, value: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+            retry_after(&h)
+        };
+        for huge in [
+            "99999999999999999999",
+            "1e300",
+            "inf",
+            "1.7976931348623157e308",
+        ] {
+            assert_eq!(one("retry-after", huge), Some(Duration::MAX), "{huge}");
+            let ms = one("retry-after-ms", huge);
+            assert!(ms.is_some_and(|d| d > Duration::from_secs(60)), "{huge}");
+        }
+        for bad in ["-1", "-1e300", "NaN", "-inf", "", "1e"] {
+            assert_eq!(one("retry-after", bad), None, "{bad:?}");
+            assert_eq!(one("retry-after-ms", bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            one("retry-after-ms", "1500"),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(
+            one("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT")
+                .map(|d| d > Duration::from_secs(60)),
+            Some(true)
+        );
+        assert_eq!(
+            one("retry-after", "Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let p = RetryPolicy::default();
+        let mut huge = api(503, "", None);
+        if let Error::Api(e) = &mut huge {
+            e.retry_after = Some(Duration::MAX);
+        }
+        assert_eq!(p.delay(0, true, &huge), None, "beyond the cap: no wait");
+    }
+
+    #[test]
+    fn extreme_policies_never_panic() {
+        let e = api(503, "", None);
+        for jitter in [true, false] {
+            let p = RetryPolicy::default()
+                .max_retries(u32::MAX)
+                .initial_backoff(Duration::MAX)
+                .max_backoff(Duration::MAX)
+                .jitter(jitter);
+            for retry in [0, 1, 63, 64, u32::MAX - 1] {
+                for _ in 0..100 {
+                    let d = p.delay(retry, true, &e).unwrap();
+                    assert!(d >= Duration::MAX / 2, "{d:?}");
+                }
+            }
+        }
+        for factor in [0.0, 0.75, 0.999_999_999_999, 1.0] {
+            assert!(scale(Duration::MAX, factor) <= Duration::MAX);
+            assert_eq!(
+                scale(Duration::from_secs(4), factor).as_secs_f64().round(),
+                (4.0 * factor).round()
+            );
+        }
+        assert_eq!(scale(Duration::MAX, 1.0), Duration::MAX);
     }
 }

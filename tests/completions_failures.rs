@@ -1,9 +1,9 @@
 //! Failures of streamed chatbot replies against a local raw-HTTP server: error statuses,
 //! truncation, broken connections, limits, idle timeouts, cancellation and retries.
 
-mod completions_server;
+mod common;
 
-use completions_server::{event, serve, sse_server};
+use common::http_server::{event, serve, sse_server};
 use futures::StreamExt;
 use maiagent::Error;
 use std::time::Duration;

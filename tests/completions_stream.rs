@@ -1,9 +1,9 @@
 //! Streamed chatbot replies against a local raw-HTTP server: the wire format, SSE details,
 //! timing, and the conversions to whole replies and text.
 
-mod completions_server;
+mod common;
 
-use completions_server::{event, serve, sse_server};
+use common::http_server::{event, serve, sse_server};
 use futures::{StreamExt, TryStreamExt};
 use maiagent::types::Completion;
 use maiagent::ReplyStream;

@@ -1,8 +1,8 @@
 //! Whole chatbot replies, the request body, and chat sessions, against a local raw-HTTP server.
 
-mod completions_server;
+mod common;
 
-use completions_server::{event, serve, TestServer};
+use common::http_server::{event, serve, TestServer};
 use futures::StreamExt;
 use maiagent::types::{AttachmentInput, AttachmentType, CompletionMessage};
 use maiagent::Error;

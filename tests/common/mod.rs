@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests (`mod common;`).
 #![allow(dead_code)]
 
+pub mod http_server;
 pub mod logs;
 pub mod openapi_schema;

@@ -1,6 +1,6 @@
-//! A raw HTTP/1.1 test server on 127.0.0.1 for the completions tests: each test decides exactly
-//! what is written, in which pieces and when (chunked encoding or `Connection: close`).
-#![allow(dead_code)]
+//! A raw HTTP/1.1 test server on 127.0.0.1 for tests that script a hostile or broken server:
+//! each test decides exactly what is written, in which pieces and when (chunked encoding or
+//! `Connection: close`), with any header. Optionally over TLS ([`serve_tls`]).
 
 use maiagent::{Client, RetryPolicy};
 use std::future::Future;
@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -35,9 +35,13 @@ impl Request {
     }
 }
 
+/// A connection's byte stream: plain TCP or TLS.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
 /// One accepted connection, to answer on.
 pub struct Conn {
-    stream: TcpStream,
+    stream: Box<dyn Io>,
     buf: Vec<u8>,
 }
 
@@ -131,11 +135,18 @@ impl Conn {
 
     /// A whole response with a content length.
     pub async fn respond(&mut self, status: u16, content_type: &str, body: &[u8]) {
-        let head = format!(
-            "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\nx-request-id: req-42\r\n\
-             content-length: {}\r\n\r\n",
-            body.len()
-        );
+        self.respond_with(status, &[("content-type", content_type)], body)
+            .await;
+    }
+
+    /// A whole response with a content length and these headers (written as given: any
+    /// bytes a hostile server might send).
+    pub async fn respond_with(&mut self, status: u16, headers: &[(&str, &str)], body: &[u8]) {
+        let mut head = format!("HTTP/1.1 {status} X\r\nx-request-id: req-42\r\n");
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
         self.write(head.as_bytes()).await.unwrap();
         self.write(body).await.unwrap();
     }
@@ -166,6 +177,7 @@ impl Conn {
 pub struct TestServer {
     pub addr: SocketAddr,
     pub requests: mpsc::UnboundedReceiver<Request>,
+    tls: bool,
     connections: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
@@ -188,9 +200,20 @@ impl TestServer {
     ) -> Client {
         let builder = Client::builder()
             .api_key("test-key")
-            .base_url(format!("http://{}/api/v1/", self.addr))
+            .base_url(self.base_url())
             .retry_policy(RetryPolicy::none());
         configure(builder).build().unwrap()
+    }
+
+    /// `http://127.0.0.1:<port>/api/v1/` (`https://` for [`serve_tls`]).
+    pub fn base_url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}/api/v1/", self.addr)
+    }
+
+    /// The requests read so far and not yet taken.
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        std::iter::from_fn(|| self.requests.try_recv().ok()).collect()
     }
 
     /// The next request the server read.
@@ -214,12 +237,50 @@ where
     F: Fn(Request, Conn) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Option<Conn>> + Send + 'static,
 {
+    start(None, handler).await
+}
+
+/// [`serve`] over TLS, with the certificate of `tests/fixtures/tls/server.pem` (for
+/// `127.0.0.1` and `localhost`, signed by the test CA `tests/fixtures/tls/ca.pem`).
+pub async fn serve_tls<F, Fut>(handler: F) -> TestServer
+where
+    F: Fn(Request, Conn) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Option<Conn>> + Send + 'static,
+{
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+    let certs = CertificateDer::pem_file_iter(format!("{dir}/server.pem"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(format!("{dir}/server.key")).unwrap();
+    let provider = tokio_rustls::rustls::crypto::aws_lc_rs::default_provider();
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    start(
+        Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
+        handler,
+    )
+    .await
+}
+
+async fn start<F, Fut>(tls: Option<tokio_rustls::TlsAcceptor>, handler: F) -> TestServer
+where
+    F: Fn(Request, Conn) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Option<Conn>> + Send + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, requests) = mpsc::unbounded_channel();
     let connections = Arc::new(AtomicUsize::new(0));
     let handler = Arc::new(handler);
     let counter = connections.clone();
+    let is_tls = tls.is_some();
     let task = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
@@ -227,8 +288,15 @@ where
             };
             stream.set_nodelay(true).unwrap();
             counter.fetch_add(1, Ordering::SeqCst);
-            let (handler, tx) = (handler.clone(), tx.clone());
+            let (handler, tx, tls) = (handler.clone(), tx.clone(), tls.clone());
             tokio::spawn(async move {
+                let stream: Box<dyn Io> = match tls {
+                    None => Box::new(stream),
+                    Some(tls) => match tls.accept(stream).await {
+                        Ok(stream) => Box::new(stream),
+                        Err(_) => return,
+                    },
+                };
                 let mut conn = Conn {
                     stream,
                     buf: Vec::new(),
@@ -246,6 +314,7 @@ where
     TestServer {
         addr,
         requests,
+        tls: is_tls,
         connections,
         task,
     }
