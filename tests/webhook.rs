@@ -213,3 +213,16 @@ mod receiver {
         assert!(rx.try_recv().is_err());
     }
 }
+
+#[tokio::test]
+async fn duration_max_means_no_deadline() {
+    let hub = ReplyHub::new();
+    let waiter = hub.waiter("conv-forever");
+    let sender = hub.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        sender.deliver(message("m-late", "conv-forever"))
+    });
+    let reply = waiter.wait(Duration::MAX).await.unwrap();
+    assert_eq!(reply.content.as_deref(), Some("reply m-late"));
+}

@@ -90,6 +90,28 @@ async fn a_hundred_conversations_each_get_their_own_reply() {
     assert_eq!(delivered(), 100);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duration_max_waits_without_a_deadline() {
+    let hub = ReplyHub::new();
+    let url = receiver(&hub).await;
+    let mock = MockServer::start_with(MockConfig::for_tests().with_webhook_url(url))
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .api_key(mock.api_key())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let conversation = mock.demo().conversations[0].to_string();
+    let reply = client
+        .messages()
+        .send(&conversation, "no deadline")
+        .await_reply(&hub, Duration::MAX)
+        .await
+        .unwrap();
+    assert!(reply.content.unwrap_or_default().contains("no deadline"));
+}
+
 #[tokio::test]
 async fn no_webhook_means_a_timeout_not_a_hang() {
     let hub = ReplyHub::new();

@@ -228,7 +228,8 @@ impl ListMessages<'_> {
 
 impl SendMessage {
     /// Sends the message and waits up to `timeout` for the bot's reply to arrive by webhook
-    /// through `hub` (fed by your webhook receiver). Safe with many conversations in flight:
+    /// through `hub` (fed by your webhook receiver); [`Duration::MAX`] waits without a deadline.
+    /// Safe with many conversations in flight:
     /// replies are matched by conversation id, and the message itself is never taken for its
     /// reply.
     ///
@@ -249,19 +250,12 @@ impl SendMessage {
         hub: &crate::webhook::ReplyHub,
         timeout: Duration,
     ) -> Result<Message, Error> {
-        let mut waiter = hub.waiter(&self.body.conversation);
+        // The waiter is registered before the message is sent, so that a reply arriving
+        // during the send is not missed.
+        let waiter = hub.waiter(&self.body.conversation);
         let sent = self.await?;
-        let sent_id = sent.id.as_ref().map(|id| id.to_string());
-        if let Some(id) = &sent_id {
-            waiter.exclude(id.clone());
-        }
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let message = waiter.next(left).await?;
-            if sent_id.is_none() || message.id.as_ref().map(|i| i.to_string()) != sent_id {
-                return Ok(message);
-            }
-        }
+        waiter
+            .reply_to(sent.id.as_ref().map(|id| id.as_str()), timeout)
+            .await
     }
 }

@@ -1,9 +1,10 @@
-use super::recent::RecentIds;
+use super::recent::{RecentIds, Reserved};
 use crate::types::Message;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 /// Routes webhook messages to whoever waits for a reply in their conversation.
 ///
@@ -107,13 +108,25 @@ impl ReplyHub {
     }
 
     /// Hands a webhook message to the oldest armed waiter of its conversation.
+    ///
+    /// The message id is remembered as delivered only once the message was handed over (a
+    /// message that arrives twice at once is handed over once).
     pub fn deliver(&self, message: Message) -> Delivery {
         let message_id = message.id.as_ref().map(|i| i.as_str().to_string());
-        if let Some(id) = &message_id {
-            if !self.seen.insert(id) {
-                return Delivery::Duplicate;
-            }
+        let reservation = match message_id.as_deref().map(|id| self.seen.reserve(id)) {
+            Some(Reserved::Delivered | Reserved::InFlight) => return Delivery::Duplicate,
+            Some(Reserved::Fresh(reservation)) => Some(reservation),
+            None => None,
+        };
+        let delivery = self.dispatch(message, message_id);
+        if let Some(reservation) = reservation {
+            reservation.confirm();
         }
+        delivery
+    }
+
+    /// Hands `message` to the oldest armed waiter of its conversation.
+    fn dispatch(&self, message: Message, message_id: Option<String>) -> Delivery {
         let mut state = self.lock();
         let Some(conversation) = message.conversation.as_ref().map(|c| c.to_string()) else {
             return Delivery::Unclaimed;
@@ -180,29 +193,53 @@ impl ReplyWaiter {
         &self.conversation
     }
 
-    /// Waits up to `timeout` for the message; [`crate::Error::Timeout`] when none arrives.
+    /// Waits up to `timeout` for the message ([`Duration::MAX`]: no deadline);
+    /// [`crate::Error::Timeout`] when none arrives.
     pub async fn wait(mut self, timeout: Duration) -> Result<Message, crate::Error> {
-        self.next(timeout).await
+        let deadline = Instant::now().checked_add(timeout);
+        self.next(deadline)
+            .await
+            .ok_or(crate::Error::Timeout { after: timeout })
     }
 
-    /// Ignore the message with this id (the message whose reply is awaited, should a webhook
-    /// echo it).
-    pub(crate) fn exclude(&self, message_id: String) {
-        self.hub.update(&self.conversation, self.id, |s| {
-            s.exclude = Some(message_id)
-        });
+    /// Waits up to `timeout` ([`Duration::MAX`]: no deadline) for the reply to the message
+    /// `sent_id`: the first message of the conversation that is not that message itself.
+    pub(crate) async fn reply_to(
+        mut self,
+        sent_id: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Message, crate::Error> {
+        if let Some(sent_id) = sent_id {
+            let exclude = sent_id.to_string();
+            self.hub
+                .update(&self.conversation, self.id, |s| s.exclude = Some(exclude));
+        }
+        let deadline = Instant::now().checked_add(timeout);
+        loop {
+            let message = self
+                .next(deadline)
+                .await
+                .ok_or(crate::Error::Timeout { after: timeout })?;
+            if sent_id.is_none() || message.id.as_ref().map(|i| i.as_str()) != sent_id {
+                return Ok(message);
+            }
+        }
     }
 
-    /// The next message for this waiter, arming it again if it already received one.
-    pub(crate) async fn next(&mut self, timeout: Duration) -> Result<Message, crate::Error> {
+    /// The next message for this waiter until `deadline` (`None`: no deadline), arming it
+    /// again if it already received one.
+    async fn next(&mut self, deadline: Option<Instant>) -> Option<Message> {
         if let Ok(message) = self.rx.try_recv() {
-            return Ok(message);
+            return Some(message);
         }
         self.hub
             .update(&self.conversation, self.id, |s| s.armed = true);
-        match tokio::time::timeout(timeout, self.rx.recv()).await {
-            Ok(Some(message)) => Ok(message),
-            Ok(None) | Err(_) => Err(crate::Error::Timeout { after: timeout }),
+        match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, self.rx.recv())
+                .await
+                .ok()
+                .flatten(),
+            None => self.rx.recv().await,
         }
     }
 }

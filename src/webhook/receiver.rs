@@ -14,15 +14,21 @@
 //! # Ok(()) }
 //! ```
 //!
-//! It answers 200 as soon as the body is decoded and handed over, 400 with a short reason for a
-//! body that is not a message, 413 for a body over the limit (default 1 MiB), 405 for methods
-//! other than POST, and 401 when a configured check fails. The vendor documents no signature,
-//! so none is invented: [`WebhookReceiver::require_header`] and a secret path are the checks.
-//! A message id delivered before (MaiAgent retries unanswered deliveries) is answered 200 and
-//! not handed over again.
+//! It answers 200 only once the message is handed over: the channel accepted it, the hub
+//! delivered it, or the callback returned. MaiAgent retries a delivery that was not answered
+//! 200, and that retry is how a message whose hand-over failed still arrives: 503 when the
+//! hand-over cannot happen now (the channel is closed, or another request is handing the same
+//! message over right now), 500 when the callback panicked; a request that is cancelled (the
+//! sender gave up while the channel was full) hands nothing over and remembers nothing.
+//! It answers 400 with a short reason for a body that is not a message, 413 for a body over
+//! the limit (default 1 MiB), 405 for methods other than POST, and 401 when a configured check
+//! fails. The vendor documents no signature, so none is invented:
+//! [`WebhookReceiver::require_header`] and a secret path are the checks. A message id handed
+//! over before (MaiAgent retries unanswered deliveries) is answered 200 and not handed over
+//! again.
 
-use super::recent::RecentIds;
-use super::{decode, ReplyHub};
+use super::recent::{RecentIds, Reserved};
+use super::{decode, Delivery, ReplyHub};
 use crate::types::Message;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -37,8 +43,16 @@ type Callback = Arc<dyn Fn(Message) + Send + Sync>;
 /// Where received messages go.
 #[derive(Clone)]
 enum Sink {
-    Channel(mpsc::Sender<Message>),
+    /// A hub, which recognises duplicates itself once it has delivered a message.
     Hub(ReplyHub),
+    /// The application, with the ids of the messages handed over to it.
+    Application(Handover, Arc<RecentIds>),
+}
+
+/// How messages are handed to the application.
+#[derive(Clone)]
+enum Handover {
+    Channel(mpsc::Sender<Message>),
     Callback(Callback),
 }
 
@@ -49,7 +63,6 @@ pub struct WebhookReceiver {
     sink: Sink,
     body_limit: usize,
     header: Option<(String, String)>,
-    seen: Arc<RecentIds>,
 }
 
 impl std::fmt::Debug for WebhookReceiver {
@@ -67,14 +80,18 @@ impl WebhookReceiver {
             sink,
             body_limit: 1024 * 1024,
             header: None,
-            seen: Arc::new(RecentIds::new(super::SEEN_CAPACITY)),
         }
+    }
+
+    fn application(handover: Handover) -> Self {
+        let seen = Arc::new(RecentIds::new(super::SEEN_CAPACITY));
+        Self::with_sink(Sink::Application(handover, seen))
     }
 
     /// Hands each message to a bounded channel (the receiver waits while it is full).
     pub fn channel(capacity: usize) -> (Self, mpsc::Receiver<Message>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        (Self::with_sink(Sink::Channel(tx)), rx)
+        (Self::application(Handover::Channel(tx)), rx)
     }
 
     /// Hands each message to a [`ReplyHub`], for
@@ -84,8 +101,9 @@ impl WebhookReceiver {
     }
 
     /// Calls `f` with each message (keep it short: the webhook is answered after it returns).
+    /// A panic in `f` is caught and answered 500, so that MaiAgent retries the message.
     pub fn callback(f: impl Fn(Message) + Send + Sync + 'static) -> Self {
-        Self::with_sink(Sink::Callback(Arc::new(f)))
+        Self::application(Handover::Callback(Arc::new(f)))
     }
 
     /// The largest body accepted, in bytes (default 1 MiB); larger bodies are answered 413.
@@ -135,24 +153,56 @@ async fn receive(
         }
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()),
     };
-    if let Some(id) = &message.id {
-        if !receiver.seen.insert(id.as_str()) {
-            return (StatusCode::OK, "duplicate delivery ignored".into());
+    let (handover, seen) = match &receiver.sink {
+        Sink::Hub(hub) => {
+            return match hub.deliver(message) {
+                Delivery::Duplicate => (StatusCode::OK, DUPLICATE.into()),
+                Delivery::Delivered | Delivery::Unclaimed => (StatusCode::OK, "ok".into()),
+            }
         }
-    }
-    match &receiver.sink {
-        Sink::Channel(tx) => {
+        Sink::Application(handover, seen) => (handover, seen),
+    };
+    // The id is reserved while the message is handed over. An unconfirmed reservation is
+    // released when dropped, also when this request future is dropped mid-way (the sender gave
+    // up), so that MaiAgent's retry hands the message over.
+    let reservation = match message.id.as_ref().map(|id| seen.reserve(id.as_str())) {
+        Some(Reserved::Delivered) => return (StatusCode::OK, DUPLICATE.into()),
+        Some(Reserved::InFlight) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "this message is being handed over by another request; retry later".into(),
+            )
+        }
+        Some(Reserved::Fresh(reservation)) => Some(reservation),
+        None => None,
+    };
+    match handover {
+        Handover::Channel(tx) => {
             if tx.send(message).await.is_err() {
                 return (StatusCode::SERVICE_UNAVAILABLE, "receiver closed".into());
             }
         }
-        Sink::Hub(hub) => {
-            hub.deliver(message);
+        Handover::Callback(f) => {
+            let call = std::panic::AssertUnwindSafe(|| f(message));
+            if std::panic::catch_unwind(call).is_err() {
+                tracing::error!(
+                    "the webhook callback panicked; answered 500 so that it is retried"
+                );
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the application failed to take the message".into(),
+                );
+            }
         }
-        Sink::Callback(f) => f(message),
+    }
+    if let Some(reservation) = reservation {
+        reservation.confirm();
     }
     (StatusCode::OK, "ok".into())
 }
+
+/// The answer to a message handed over before.
+const DUPLICATE: &str = "duplicate delivery ignored";
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

@@ -4,3 +4,5 @@
 pub mod http_server;
 pub mod logs;
 pub mod openapi_schema;
+#[cfg(feature = "webhook-receiver")]
+pub mod webhook;
