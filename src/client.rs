@@ -1,6 +1,6 @@
 //! [`Client`] and its [`ClientBuilder`]: configuration, authentication and the shared HTTP pool.
 
-use crate::auth::{ApiKey, Credentials};
+use crate::wire::{ApiKey, Credentials};
 use crate::{generated, Error, RetryPolicy};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Url;
@@ -250,7 +250,7 @@ impl ClientBuilder {
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             self.allow_http,
         )?;
-        let credentials = Credentials::new(&key)?;
+        let credentials = Credentials::new(&key).map_err(|e| config(&e.to_string()))?;
         let http =
             match self.http {
                 Some(http) => http,

@@ -16,3 +16,18 @@
 )]
 
 include!(concat!(env!("OUT_DIR"), "/maiagent_generated.rs"));
+
+/// Adds the `Authorization` header to every generated request.
+impl progenitor_client::ClientHooks<crate::wire::Credentials> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &progenitor_client::OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        request.headers_mut().insert(
+            reqwest::header::AUTHORIZATION,
+            self.inner.authorization().clone(),
+        );
+        Ok(())
+    }
+}

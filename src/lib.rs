@@ -19,7 +19,6 @@
 //! * [`generated`]: the generated client itself, for anything the facade does not wrap.
 #![warn(missing_docs)]
 
-pub mod auth;
 mod call;
 mod client;
 pub mod completions;
@@ -33,8 +32,8 @@ pub mod resources;
 mod retry;
 pub mod types;
 pub mod webhook;
+mod wire;
 
-pub use auth::ApiKey;
 pub use call::Call;
 pub use client::{Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL};
 pub use completions::{ChatSession, CompletionBuilder, ReplyStream};
@@ -43,6 +42,7 @@ pub use export::{Export, ExportRecords};
 pub use pagination::{Items, Pages};
 pub use progenitor_client::ResponseValue;
 pub use retry::RetryPolicy;
+pub use wire::ApiKey;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

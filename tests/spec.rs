@@ -3,7 +3,7 @@
 
 mod common;
 
-#[path = "../xtask/src/speclint.rs"]
+#[path = "../build/speclint.rs"]
 mod speclint;
 
 use common::openapi_schema;

@@ -20,7 +20,7 @@ pub fn render(client: &str, spec: &Value) -> Result<String, String> {
     out.push_str(
         "# MaiAgent API: the generated client at a glance\n\n\
          Derived from `openapi/maiagent.yaml` by `cargo xtask regen` (do not edit; `cargo xtask check`\n\
-         fails when it is stale). It lists what `build.rs` generates with progenitor: the operations of\n\
+         fails when it is stale). It lists what `build/main.rs` generates with progenitor: the operations of\n\
          `maiagent::generated::Client` and the types of `maiagent::types`. Every camelCase field also\n\
          accepts its snake_case spelling when decoding. The full generated code is in `client.rs.txt`.\n",
     );
@@ -124,7 +124,7 @@ pub fn render(client: &str, spec: &Value) -> Result<String, String> {
 
     out.push_str(
         "\n## Hand-written types\n\n\
-         Schemas the spec maps to a type of `src/types/` (`x-maiagent-rust`); the generated code uses\n\
+         Schemas the spec maps to a type of `src/wire/` (`x-maiagent-rust`); the generated code uses\n\
          the hand-written type wherever the schema is referenced.\n\n",
     );
     let mut replaced = BTreeMap::new();

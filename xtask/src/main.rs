@@ -6,12 +6,13 @@
 //! * `cargo xtask fuzz <target|all> [seconds]`: runs a cargo-fuzz target of `fuzz/` (see
 //!   `fuzz.rs`) and reports its executions and crashes.
 //! * `cargo xtask regen`: rewrites every file derived from the spec:
-//!   `openapi/generated/client.rs.txt` (the client `build.rs` generates, verbatim) and
+//!   `openapi/generated/client.rs.txt` (the client `build/main.rs` generates, verbatim) and
 //!   `openapi/generated/api.md` (a compact listing of its operations and types), so that a spec
 //!   change shows up in review.
 
 mod api_listing;
 mod fuzz;
+#[path = "../../build/speclint.rs"]
 mod speclint;
 
 use std::path::{Path, PathBuf};

@@ -1,8 +1,6 @@
 //! API-key authentication: the secret type and the header every request carries.
 
-use crate::generated;
-use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::{HeaderValue, AUTHORIZATION};
+use reqwest::header::HeaderValue;
 use std::fmt;
 
 /// A MaiAgent API key. Its `Debug` and `Display` print a redaction, never the key.
@@ -31,12 +29,9 @@ impl ApiKey {
 
     /// The `Authorization` header value for this key, marked sensitive so that HTTP
     /// libraries leave it out of their logs.
-    pub(crate) fn header_value(&self) -> Result<HeaderValue, crate::Error> {
-        let mut value = HeaderValue::from_str(&format!("Api-Key {}", self.0)).map_err(|_| {
-            crate::Error::Config {
-                message: "the API key contains characters that cannot be sent in a header".into(),
-            }
-        })?;
+    pub(crate) fn header_value(&self) -> Result<HeaderValue, InvalidApiKey> {
+        let mut value =
+            HeaderValue::from_str(&format!("Api-Key {}", self.0)).map_err(|_| InvalidApiKey)?;
         value.set_sensitive(true);
         Ok(value)
     }
@@ -61,7 +56,7 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    pub(crate) fn new(key: &ApiKey) -> Result<Self, crate::Error> {
+    pub(crate) fn new(key: &ApiKey) -> Result<Self, InvalidApiKey> {
         Ok(Self {
             authorization: key.header_value()?,
         })
@@ -79,16 +74,15 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// Adds the `Authorization` header to every generated request.
-impl ClientHooks<Credentials> for generated::Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, self.inner.authorization().clone());
-        Ok(())
+/// An API key that cannot be sent in an HTTP header (it contains a control character or a
+/// character outside visible ASCII).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidApiKey;
+
+impl fmt::Display for InvalidApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the API key contains characters that cannot be sent in a header")
     }
 }
+
+impl std::error::Error for InvalidApiKey {}

@@ -93,64 +93,6 @@ macro_rules! open_enum {
     };
 }
 
-open_enum! {
-    /// The kind of an attachment.
-    AttachmentType {
-        /// An image.
-        Image = "image",
-        /// A video (documented as not yet supported).
-        Video = "video",
-        /// An audio clip.
-        Audio = "audio",
-        /// A sticker (documented as not yet supported).
-        Sticker = "sticker",
-        /// Any other file.
-        Other = "other",
-    }
-}
-
-open_enum! {
-    /// The channel an inbox receives messages from.
-    ChannelType {
-        /// LINE.
-        Line = "line",
-        /// Telegram.
-        Telegram = "telegram",
-        /// Microsoft Teams.
-        Teams = "teams",
-        /// The web chat widget.
-        Web = "web",
-        /// Facebook Messenger.
-        Messenger = "messenger",
-        /// Instagram.
-        Instagram = "instagram",
-    }
-}
-
-open_enum! {
-    /// The direction of a message.
-    MessageType {
-        /// Received from the contact.
-        Incoming = "incoming",
-        /// Sent to the contact (by the bot or an agent).
-        Outgoing = "outgoing",
-    }
-}
-
-open_enum! {
-    /// A user's rating of a reply.
-    FeedbackType {
-        /// Thumbs up.
-        Like = "like",
-        /// Thumbs down.
-        Dislike = "dislike",
-    }
-}
-
-open_enum! {
-    /// The format of a canvas.
-    CanvasType {
-        /// Markdown text.
-        Markdown = "markdown",
-    }
-}
+// The open enums themselves, one per schema with `x-maiagent-open-enum` in the spec, written by
+// `build/open_enums.rs`.
+include!(concat!(env!("OUT_DIR"), "/maiagent_open_enums.rs"));
