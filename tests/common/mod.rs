@@ -1,8 +1,12 @@
 //! Helpers shared by the integration tests (`mod common;`).
 #![allow(dead_code)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod http_server;
 pub mod logs;
 pub mod openapi_schema;
+#[cfg(all(feature = "cli", unix))]
+pub mod pty;
 #[cfg(feature = "webhook-receiver")]
 pub mod webhook;

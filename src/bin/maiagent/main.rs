@@ -1,11 +1,13 @@
 //! `maiagent`: the MaiAgent command-line tool.
 //!
 //! ```text
-//! maiagent [--api-key KEY] [--base-url URL] [--json] <COMMAND>
+//! maiagent [--api-key KEY] [--base-url URL] [--profile NAME] [--json] <COMMAND>
 //! ```
 //!
-//! Every command is a thin layer over the public SDK API (see `commands`). With no API key and
-//! no base URL configured, the commands that talk to MaiAgent run against the built-in mock.
+//! Every command is a thin layer over the public SDK API (see `commands`). Settings come from
+//! flags, then the environment, then the profile saved by `auth login` (see `server`); with no
+//! API key and no base URL from any of them, the commands that talk to MaiAgent run against the
+//! built-in mock.
 //!
 //! Exit status: 0 on success (and when stdout is closed early, as by `| head`); 1 on an API,
 //! network, decode or I/O error, with one line on stderr; 2 on a usage error; 130 when Ctrl-C
@@ -13,11 +15,15 @@
 
 mod args;
 mod commands;
-mod local;
+mod config;
+mod listing;
 mod output;
+mod prompt;
+mod server;
+mod stdin;
 
-use clap::{CommandFactory, Parser};
-use std::io::Write;
+use clap::CommandFactory;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 /// How a command failed.
@@ -55,12 +61,30 @@ impl Failure {
                 let _ = writeln!(std::io::stderr(), "maiagent: interrupted");
                 return ExitCode::from(130);
             }
+            other => other,
+        };
+        line.print();
+        ExitCode::from(1)
+    }
+
+    /// Prints the failure as one `error: ...` line on stderr (`error:` in red on a colour
+    /// terminal), as the interactive chat does for a turn that fails.
+    pub fn print(self) {
+        let line = match self {
+            Failure::Usage(e) => e.to_string(),
+            Failure::Interrupted => "interrupted".into(),
             Failure::Output(e) => format!("cannot write the output: {e}"),
             Failure::Sdk(e) => error_line(&e),
             Failure::Message(m) => m,
         };
-        let _ = writeln!(std::io::stderr(), "error: {}", one_line(&line, 400));
-        ExitCode::from(1)
+        let stderr = std::io::stderr();
+        let color = stderr.is_terminal() && output::color_allowed();
+        let _ = writeln!(
+            stderr.lock(),
+            "{} {}",
+            output::red("error:", color),
+            one_line(&line, 400)
+        );
     }
 }
 
@@ -77,7 +101,7 @@ impl From<std::io::Error> for Failure {
 }
 
 /// The error and its causes (those its own text does not already show), as one line.
-fn error_line(e: &maiagent::Error) -> String {
+pub fn error_line(e: &maiagent::Error) -> String {
     let mut line = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
@@ -104,7 +128,7 @@ fn one_line(text: &str, max: usize) -> String {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = args::Cli::parse_with_sources();
     match commands::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),

@@ -1,10 +1,11 @@
 //! What the commands print: JSON lines, `key: value` summaries and streamed tables on stdout,
-//! notes on stderr.
+//! notes on stderr. Tables are aligned (and their heading bold) only on a terminal; piped, they
+//! are tab-separated lines with no padding and no colour. `NO_COLOR` turns colour off.
 
 use crate::Failure;
 use maiagent::types::{Conversation, Message, Timestamp};
 use serde::Serialize;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Standard output, in JSON or human form. Every write is flushed, so that a reply streams and
@@ -14,9 +15,37 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 pub struct Out {
     /// Whether `--json` was given.
     pub json: bool,
+    /// Whether standard output is a terminal (aligned tables) rather than a pipe or file.
+    pub terminal: bool,
+    /// Whether to colour the output (a terminal, and `NO_COLOR` unset).
+    pub color: bool,
+}
+
+/// Whether colour is allowed at all: `NO_COLOR` unset or empty (<https://no-color.org>).
+pub fn color_allowed() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// `text` in bold red when `color`, for `error:` on a terminal.
+pub fn red(text: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[1;31m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
 }
 
 impl Out {
+    /// The output for standard output as it is (a terminal or not).
+    pub fn detect(json: bool) -> Self {
+        let terminal = io::stdout().is_terminal();
+        Self {
+            json,
+            terminal,
+            color: terminal && color_allowed(),
+        }
+    }
+
     /// Writes `text` as is and flushes.
     pub fn text(&self, text: &str) -> Result<(), Failure> {
         let mut stdout = io::stdout().lock();
@@ -93,7 +122,8 @@ pub struct Column {
 }
 
 /// A table printed row by row as the items arrive, so a listing streams: the widths are fixed
-/// up front instead of measured over every row.
+/// up front instead of measured over every row. Off a terminal, a row is its cells joined by
+/// tabs, whole (control characters, tabs included, become spaces).
 pub struct Table {
     columns: Vec<Column>,
 }
@@ -104,15 +134,27 @@ impl Table {
         Self { columns }
     }
 
-    /// Prints the heading line.
+    /// Prints the heading line (bold on a colour terminal).
     pub fn header(&self, out: &Out) -> Result<(), Failure> {
         let titles: Vec<String> = self.columns.iter().map(|c| c.title.to_string()).collect();
-        out.line(&self.format(&titles))
+        if !out.terminal {
+            return out.line(&tab_separated(&titles));
+        }
+        let line = self.format(&titles);
+        if out.color {
+            out.line(&format!("\x1b[1m{line}\x1b[0m"))
+        } else {
+            out.line(&line)
+        }
     }
 
     /// Prints one row.
     pub fn row(&self, out: &Out, cells: &[String]) -> Result<(), Failure> {
-        out.line(&self.format(cells))
+        if out.terminal {
+            out.line(&self.format(cells))
+        } else {
+            out.line(&tab_separated(cells))
+        }
     }
 
     fn format(&self, cells: &[String]) -> String {
@@ -133,6 +175,15 @@ impl Table {
         }
         line.trim_end().to_string()
     }
+}
+
+/// The cells on one line, joined by tabs.
+fn tab_separated(cells: &[String]) -> String {
+    cells
+        .iter()
+        .map(|c| one_line(c))
+        .collect::<Vec<_>>()
+        .join("\t")
 }
 
 /// `text` with its control characters (line breaks, tabs) turned into spaces.
@@ -297,6 +348,14 @@ mod tests {
         assert_eq!(
             table.format(&["123456".into(), "abcdefgh".into(), "".into()]),
             "123456  abcde…"
+        );
+    }
+
+    #[test]
+    fn piped_rows_are_tab_separated_and_whole() {
+        assert_eq!(
+            tab_separated(&["1".into(), "a\tb\nc".into(), "".into()]),
+            "1\ta b c\t"
         );
     }
 

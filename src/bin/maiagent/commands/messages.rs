@@ -1,0 +1,107 @@
+//! `messages list|get|send|outgoing`.
+
+use super::Context;
+use crate::listing::{id_column, limited, print_listing, text_column, time_column, Paging};
+use crate::output::{self, time, Table};
+use crate::Failure;
+use clap::Subcommand;
+use maiagent::types::AttachmentInput;
+
+/// `messages ...`.
+#[derive(Debug, Subcommand)]
+pub enum MessagesCommand {
+    /// List the messages of a conversation, every page
+    List {
+        /// The conversation id
+        #[arg(long, value_name = "ID")]
+        conversation: String,
+        #[command(flatten)]
+        paging: Paging,
+    },
+    /// Show one message
+    Get {
+        /// The message id
+        #[arg(value_name = "ID")]
+        id: String,
+        /// The conversation the message belongs to
+        #[arg(long, value_name = "ID")]
+        conversation: String,
+    },
+    /// Post a message into a conversation (the bot's reply arrives by webhook)
+    Send {
+        /// The conversation id
+        #[arg(long, value_name = "ID")]
+        conversation: String,
+        /// An attachment, as JSON: {"file": URL, "filename": NAME, "type": "image", "id": ID}; repeatable
+        #[arg(long = "attachment", value_name = "JSON", value_parser = parse_attachment)]
+        attachments: Vec<AttachmentInput>,
+        /// The message text
+        #[arg(value_name = "CONTENT")]
+        content: String,
+    },
+    /// Post an outgoing message (sent to the contact as the agent) into a conversation
+    Outgoing {
+        /// The conversation id
+        #[arg(long, value_name = "ID")]
+        conversation: String,
+        /// The message text
+        #[arg(value_name = "CONTENT")]
+        content: String,
+    },
+}
+
+/// Parses `--attachment JSON` into the SDK's attachment type.
+fn parse_attachment(text: &str) -> Result<AttachmentInput, String> {
+    serde_json::from_str(text).map_err(|e| {
+        format!(r#"not an attachment object ({e}); expected e.g. {{"file": "https://…/a.png", "filename": "a.png", "type": "image"}}"#)
+    })
+}
+
+/// Runs `messages ...`.
+pub async fn run(ctx: &Context, command: MessagesCommand) -> Result<(), Failure> {
+    let server = ctx.server().await?;
+    let out = ctx.out;
+    let messages = server.client.messages();
+    let message = match command {
+        MessagesCommand::List {
+            conversation,
+            paging,
+        } => {
+            let mut list = messages.list(conversation);
+            if let Some(n) = paging.page_size {
+                list = list.page_size(n);
+            }
+            let table = Table::new(vec![
+                id_column(),
+                text_column("TYPE", 8),
+                text_column("CONTENT", 50),
+                time_column(),
+            ]);
+            return print_listing(out, &table, limited(list.items(), &paging), |m| {
+                vec![
+                    m.id.as_ref().map(|i| i.to_string()).unwrap_or_default(),
+                    m.type_.as_ref().map(|t| t.to_string()).unwrap_or_default(),
+                    m.content.clone().unwrap_or_default(),
+                    time(&m.created_at),
+                ]
+            })
+            .await;
+        }
+        MessagesCommand::Get { id, conversation } => messages.get(id, conversation).await?,
+        MessagesCommand::Send {
+            conversation,
+            attachments,
+            content,
+        } => {
+            messages
+                .send(conversation, content)
+                .attachments(attachments)
+                .await?
+        }
+        MessagesCommand::Outgoing {
+            conversation,
+            content,
+        } => messages.send_outgoing(conversation, content).await?,
+    };
+    out.object(&message, &output::message_summary(&message))
+}

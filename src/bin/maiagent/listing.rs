@@ -1,0 +1,109 @@
+//! What the listing commands share: `--page-size` / `--limit`, and printing the items as they
+//! arrive (a JSON line or a table row each).
+
+use crate::output::{Column, Out, Table};
+use crate::Failure;
+use clap::Args;
+use futures::{Stream, StreamExt, TryStreamExt};
+
+/// How much of a listing to fetch.
+#[derive(Debug, Args)]
+pub struct Paging {
+    /// How many items each page request asks for (the server's default otherwise)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: Option<u32>,
+    /// Stop after this many items (default: every item of every page)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+/// The first `--limit` items of a listing (all of them without a limit).
+pub fn limited<S>(items: S, paging: &Paging) -> impl Stream<Item = S::Item>
+where
+    S: Stream,
+{
+    items.take(paging.limit.unwrap_or(usize::MAX))
+}
+
+/// Prints a listing as it arrives: a JSON line per item, or a table row per item.
+pub async fn print_listing<T, S, F>(
+    out: Out,
+    table: &Table,
+    items: S,
+    row: F,
+) -> Result<(), Failure>
+where
+    T: serde::Serialize,
+    S: Stream<Item = Result<T, maiagent::Error>>,
+    F: Fn(&T) -> Vec<String>,
+{
+    futures::pin_mut!(items);
+    // The heading comes with the first row (or alone for an empty listing), not before an error.
+    let mut headed = out.json;
+    while let Some(item) = items.try_next().await? {
+        if out.json {
+            out.json_line(&item)?;
+        } else {
+            if !headed {
+                table.header(&out)?;
+                headed = true;
+            }
+            table.row(&out, &row(&item))?;
+        }
+    }
+    if !headed {
+        table.header(&out)?;
+    }
+    Ok(())
+}
+
+/// The id column: UUID-wide, never cut.
+pub fn id_column() -> Column {
+    Column {
+        title: "ID",
+        width: 36,
+        truncate: false,
+    }
+}
+
+/// A text column cut to `width`.
+pub fn text_column(title: &'static str, width: usize) -> Column {
+    Column {
+        title,
+        width,
+        truncate: true,
+    }
+}
+
+/// The creation time column.
+pub fn time_column() -> Column {
+    Column {
+        title: "CREATED",
+        width: 23,
+        truncate: false,
+    }
+}
+
+/// An indicatif progress bar of `total` bytes (a spinner when unknown) on stderr when it is a
+/// terminal, else a hidden one: progress never reaches a pipe or a log file.
+pub fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let (bar, template) = match total {
+        Some(total) => (
+            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()),
+            "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+        ),
+        None => (
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+            "{spinner} {bytes} {bytes_per_sec}",
+        ),
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
