@@ -22,6 +22,7 @@
 mod call;
 mod client;
 pub mod completions;
+mod deadline;
 mod error;
 pub mod export;
 pub mod generated;

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Sleep;
 
 /// How long the rest of the body is read after the final event, so that the connection can be
 /// reused, before the stream ends anyway.
@@ -255,14 +255,20 @@ impl Stream for IdleGuard {
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Error::from_transport(e)))),
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => {
-                let deadline = Instant::now() + this.idle;
-                let sleep = this
-                    .sleep
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
                 if !this.waiting {
-                    sleep.as_mut().reset(deadline);
                     this.waiting = true;
+                    // `None`: an idle timeout too long for the clock (`Duration::MAX`) never fires.
+                    match crate::deadline::deadline_after(this.idle) {
+                        Some(deadline) => match this.sleep.as_mut() {
+                            Some(sleep) => sleep.as_mut().reset(deadline),
+                            None => this.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
+                        },
+                        None => this.sleep = None,
+                    }
                 }
+                let Some(sleep) = this.sleep.as_mut() else {
+                    return Poll::Pending;
+                };
                 ready!(sleep.as_mut().poll(cx));
                 Poll::Ready(Some(Err(Error::IdleTimeout { after: this.idle })))
             }

@@ -1,0 +1,26 @@
+//! Deadline arithmetic that cannot overflow. Every deadline the SDK computes from a duration goes
+//! through here: a duration too long for the clock (such as `Duration::MAX`) means "no deadline",
+//! never a panic.
+
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The instant `after` from now, or `None` when that is beyond what the clock can represent:
+/// the caller then waits without a deadline.
+pub(crate) fn deadline_after(after: Duration) -> Option<Instant> {
+    Instant::now().checked_add(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_beyond_the_clock_mean_no_deadline() {
+        assert!(deadline_after(Duration::MAX).is_none());
+        assert!(deadline_after(Duration::from_secs(u64::MAX)).is_none());
+        let before = Instant::now();
+        let soon = deadline_after(Duration::from_secs(5)).unwrap();
+        assert!(soon >= before + Duration::from_secs(5));
+    }
+}
