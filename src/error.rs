@@ -3,8 +3,12 @@
 use reqwest::StatusCode;
 use std::time::Duration;
 
-/// How many bytes of an error body, or of a value that failed to decode, an error keeps.
+/// How many bytes of an error body, or of a value that failed to decode, an error keeps (as
+/// UTF-8 text, after invalid bytes are replaced).
 pub(crate) const BODY_SNIPPET_LIMIT: usize = 64 * 1024;
+
+/// How many bytes of such a snippet an error's `Display` shows.
+pub(crate) const DISPLAY_SNIPPET_LIMIT: usize = 1024;
 
 /// Everything that can go wrong when talking to MaiAgent.
 ///
@@ -45,12 +49,16 @@ pub enum Error {
         after: Duration,
     },
     /// A response body (or a webhook body) is not the JSON the API documents.
-    #[error("cannot decode {what}: {source}; body starts with: {snippet}")]
+    #[error(
+        "cannot decode {what}: {source}; body starts with: {}",
+        prefix(snippet, DISPLAY_SNIPPET_LIMIT)
+    )]
     Decode {
         /// What was being decoded, with the path of the failing field when known
         /// (``the webhook body at `sender.id` ``).
         what: String,
-        /// The start of the body (at most 64 KiB).
+        /// The start of the body: at most 64 KiB of UTF-8 (invalid bytes replaced). `Display`
+        /// shows its first 1 KiB at most.
         snippet: String,
         /// The decoder's error, which names the field and why.
         #[source]
@@ -69,9 +77,13 @@ pub enum Error {
         limit: usize,
     },
     /// A stream event's data is not valid JSON.
-    #[error("invalid stream event: {source}; data starts with: {data}")]
+    #[error(
+        "invalid stream event: {source}; data starts with: {}",
+        prefix(data, DISPLAY_SNIPPET_LIMIT)
+    )]
     InvalidEvent {
-        /// The start of the event's data (at most 64 KiB).
+        /// The start of the event's data: at most 64 KiB of UTF-8 (invalid bytes replaced).
+        /// `Display` shows its first 1 KiB at most.
         data: String,
         /// The decoder's error.
         #[source]
@@ -105,7 +117,9 @@ pub enum Error {
 pub struct ApiError {
     /// The HTTP status.
     pub status: StatusCode,
-    /// The body as text (at most 64 KiB; an HTML error page stays text).
+    /// The body as text: at most 64 KiB of UTF-8, invalid bytes replaced (an HTML error page
+    /// stays text). `Display` shows at most its first 200 characters, or its `detail` or field
+    /// errors.
     pub body: String,
     /// The body parsed as JSON, when it is JSON: Django REST framework sends
     /// `{"detail": "..."}` or a map from field names to lists of messages.
@@ -249,10 +263,24 @@ impl Error {
     }
 }
 
-/// The first 64 KiB of `bytes` as text, cut on a character boundary.
+/// The start of `bytes` as text: invalid UTF-8 is replaced, and the result is at most
+/// [`BODY_SNIPPET_LIMIT`] bytes, cut on a character boundary (a replacement character is 3
+/// bytes, so converting first and cutting after keeps the bound).
 pub(crate) fn snippet(bytes: &[u8]) -> String {
-    let cut = &bytes[..bytes.len().min(BODY_SNIPPET_LIMIT)];
-    String::from_utf8_lossy(cut).into_owned()
+    let cut = bytes.get(..BODY_SNIPPET_LIMIT).unwrap_or(bytes);
+    let mut text = String::from_utf8_lossy(cut).into_owned();
+    let keep = prefix(&text, BODY_SNIPPET_LIMIT).len();
+    text.truncate(keep);
+    text
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    text.get(..end).unwrap_or_default()
 }
 
 /// Reads an unsuccessful response into an [`ApiError`], keeping at most 64 KiB of its body.
@@ -261,8 +289,8 @@ pub(crate) async fn api_error(mut response: reqwest::Response) -> Error {
     let headers = response.headers().clone();
     let mut body = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
-        let room = BODY_SNIPPET_LIMIT - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let room = BODY_SNIPPET_LIMIT.saturating_sub(body.len());
+        body.extend_from_slice(chunk.get(..room).unwrap_or(&chunk));
         if body.len() >= BODY_SNIPPET_LIMIT {
             break;
         }
@@ -273,7 +301,7 @@ pub(crate) async fn api_error(mut response: reqwest::Response) -> Error {
         .find_map(|h| headers.get(*h)?.to_str().ok().map(str::to_string));
     Error::Api(Box::new(ApiError {
         status,
-        body: String::from_utf8_lossy(&body).into_owned(),
+        body: snippet(&body),
         json,
         request_id,
         retry_after: crate::retry::retry_after(&headers),
@@ -353,5 +381,31 @@ mod tests {
     fn snippets_are_bounded() {
         let big = vec![b'a'; BODY_SNIPPET_LIMIT * 2];
         assert_eq!(snippet(&big).len(), BODY_SNIPPET_LIMIT);
+        // Every byte invalid: each becomes a 3-byte replacement character.
+        let invalid = vec![0xff; BODY_SNIPPET_LIMIT * 2];
+        let text = snippet(&invalid);
+        assert!(text.len() <= BODY_SNIPPET_LIMIT, "{}", text.len());
+        assert!(text.len() > BODY_SNIPPET_LIMIT - 3);
+        assert!(text.chars().all(|c| c == char::REPLACEMENT_CHARACTER));
+        // A 4-byte character across the limit is left out whole.
+        let mut edge = vec![b'a'; BODY_SNIPPET_LIMIT - 1];
+        edge.extend_from_slice("😀".as_bytes());
+        assert_eq!(snippet(&edge).len(), BODY_SNIPPET_LIMIT - 1);
+    }
+
+    #[test]
+    fn displays_show_a_bounded_prefix() {
+        let source = || serde_json::from_slice::<serde_json::Value>(b"{").unwrap_err();
+        let body = vec![0xff; BODY_SNIPPET_LIMIT * 2];
+        let decode = Error::decode("the response", &body, source());
+        let event = Error::InvalidEvent {
+            data: snippet(&body),
+            source: source(),
+        };
+        for e in [decode, event] {
+            let text = e.to_string();
+            assert!(text.len() < DISPLAY_SNIPPET_LIMIT + 200, "{}", text.len());
+            assert!(text.ends_with(char::REPLACEMENT_CHARACTER), "{text}");
+        }
     }
 }
