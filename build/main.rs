@@ -46,8 +46,12 @@ fn main() {
         // (src/auth.rs) adds the `Authorization` header to every generated request.
         .with_inner_type("crate::wire::Credentials".parse().expect("a Rust path"))
         .with_hooks(HooksMode::Expected)
-        .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
+    // `schemars::JsonSchema` only with the `schemars` feature, so that a default build does not
+    // compile schemars.
+    if env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
+        settings.with_derive("schemars::JsonSchema");
+    }
     if let Some(schemas) = value
         .pointer("/components/schemas")
         .and_then(|s| s.as_object())

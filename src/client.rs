@@ -259,7 +259,7 @@ impl ClientBuilder {
                     for (name, value) in self.headers {
                         headers.append(name, value);
                     }
-                    reqwest::Client::builder()
+                    crate::tls::http_client_builder()
                         .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)))
                         .user_agent(self.user_agent.unwrap_or_else(|| {
                             format!("maiagent-rust/{}", env!("CARGO_PKG_VERSION"))

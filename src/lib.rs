@@ -18,6 +18,7 @@
 //! * [`types`]: the data types, generated from the OpenAPI spec in `openapi/`.
 //! * [`generated`]: the generated client itself, for anything the facade does not wrap.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod call;
 mod client;
@@ -31,6 +32,7 @@ pub mod mock;
 pub mod pagination;
 pub mod resources;
 mod retry;
+mod tls;
 pub mod types;
 pub mod webhook;
 mod wire;

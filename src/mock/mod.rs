@@ -260,7 +260,7 @@ impl MockServer {
         use axum::serve::ListenerExt;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
-        let http = reqwest::Client::builder()
+        let http = crate::tls::http_client_builder()
             .no_proxy()
             .timeout(Duration::from_secs(10))
             .build()

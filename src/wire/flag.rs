@@ -1,6 +1,6 @@
 use super::scalar::Scalar;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::{borrow::Cow, convert::Infallible, fmt, str::FromStr};
+use std::{convert::Infallible, fmt, str::FromStr};
 
 /// A boolean that some pages document as a string. Kept as sent.
 ///
@@ -86,8 +86,9 @@ impl<'de> Deserialize<'de> for Flag {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Flag {
-    fn schema_name() -> Cow<'static, str> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
         "Flag".into()
     }
 

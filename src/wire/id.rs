@@ -1,6 +1,6 @@
 use super::scalar::Scalar;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::{borrow::Cow, convert::Infallible, fmt, str::FromStr};
+use std::{convert::Infallible, fmt, str::FromStr};
 
 /// An identifier, exactly as the server sent it.
 ///
@@ -156,8 +156,9 @@ impl<'de> Deserialize<'de> for Id {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Id {
-    fn schema_name() -> Cow<'static, str> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
         "Id".into()
     }
 

@@ -1,6 +1,6 @@
 use super::scalar::Scalar;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::{borrow::Cow, convert::Infallible, fmt, str::FromStr};
+use std::{convert::Infallible, fmt, str::FromStr};
 
 /// A number that some pages document as a string. Kept exactly as sent.
 ///
@@ -88,8 +88,9 @@ impl<'de> Deserialize<'de> for Score {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Score {
-    fn schema_name() -> Cow<'static, str> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
         "Score".into()
     }
 

@@ -255,7 +255,7 @@ where
         .collect::<Result<Vec<_>, _>>()
         .unwrap();
     let key = PrivateKeyDer::from_pem_file(format!("{dir}/server.key")).unwrap();
-    let provider = tokio_rustls::rustls::crypto::aws_lc_rs::default_provider();
+    let provider = tokio_rustls::rustls::crypto::ring::default_provider();
     let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(provider))
         .with_safe_default_protocol_versions()
         .unwrap()
