@@ -79,13 +79,16 @@ fn mock_serves_with_the_key_it_is_given() {
 
     // The environment's key (perhaps a real one) is not served and printed.
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_maiagent"));
-    let output = cmd
+    for var in USER_VARS {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd
         .env("MAIAGENT_API_KEY", "a-real-key")
         .args(["--json", "mock", "--port", "0"])
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let mut child = output;
     let mut first = String::new();
     std::io::BufRead::read_line(
         &mut std::io::BufReader::new(child.stdout.take().unwrap()),
