@@ -81,7 +81,9 @@ pub async fn run(
     }
     let mut editor = DefaultEditor::new()
         .map_err(|e| Failure::Message(format!("cannot open the terminal: {e}")))?;
-    note(&format!("chatting with chatbot {chatbot}; {HELP}"));
+    note(&format!(
+        "chatting with chatbot {chatbot} (/help lists the commands; Ctrl-D leaves)"
+    ));
     loop {
         let line = tokio::task::block_in_place(|| editor.readline(PROMPT));
         let line = match line {
@@ -113,16 +115,17 @@ pub async fn run(
             Line::Message(text) => {
                 let request = session.message(text);
                 tokio::select! {
-                    result = reply(out, request, args.no_stream) => match result {
-                        Ok(_) => {}
-                        Err(Failure::Output(e)) => return Err(Failure::Output(e)),
-                        Err(failure) => failure.print(),
-                    },
+                    biased;
                     _ = tokio::signal::ctrl_c() => {
                         // The reply's stream is dropped here, which closes its connection.
                         out.line("")?;
                         note("reply stopped");
                     }
+                    result = reply(out, request, args.no_stream) => match result {
+                        Ok(_) => {}
+                        Err(Failure::Output(e)) => return Err(Failure::Output(e)),
+                        Err(failure) => failure.print(),
+                    },
                 }
             }
         }
