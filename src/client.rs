@@ -219,11 +219,28 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` (its own timeouts, proxy and TLS settings apply; the connect
-    /// timeout, user agent and default headers of this builder do not).
+    /// Use this `reqwest::Client` (its own timeouts, proxy, TLS and redirect settings apply; the
+    /// connect timeout, user agent and default headers of this builder do not). Give it
+    /// [`redirect_policy`](Self::redirect_policy) to keep refusing `https` to `http` redirects.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
+    }
+
+    /// The redirect policy of the clients this builder makes: at most 10 redirects, and never
+    /// from `https` to plain `http` ([`Error::InsecureRedirect`]). The API key is never sent
+    /// to another scheme, host or port on a redirect.
+    ///
+    /// ```
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(maiagent::ClientBuilder::redirect_policy())
+    ///     .build()
+    ///     .unwrap();
+    /// let client = maiagent::Client::builder().api_key("my-key").http_client(http).build()?;
+    /// # Ok::<(), maiagent::Error>(())
+    /// ```
+    pub fn redirect_policy() -> reqwest::redirect::Policy {
+        crate::redirect::policy()
     }
 
     /// Accept a plain `http://` base URL that is not a loopback address.
@@ -265,6 +282,7 @@ impl ClientBuilder {
                             format!("maiagent-rust/{}", env!("CARGO_PKG_VERSION"))
                         }))
                         .default_headers(headers)
+                        .redirect(crate::redirect::policy())
                         .build()
                         .map_err(|e| config(&format!("cannot build the HTTP client: {e}")))?
                 }

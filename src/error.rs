@@ -101,6 +101,13 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// The server redirected an `https` request to plain `http`; the redirect was not followed,
+    /// so that no part of the exchange travels in cleartext.
+    #[error("refused a redirect from https to plain http ({location})")]
+    InsecureRedirect {
+        /// Where the server redirected to (without credentials or query).
+        location: String,
+    },
     /// The request cannot be built from the given input.
     #[error("invalid request: {message}")]
     InvalidRequest {
@@ -256,6 +263,9 @@ impl Error {
     }
 
     pub(crate) fn from_transport(source: reqwest::Error) -> Self {
+        if let Some(location) = crate::redirect::refused_downgrade(&source) {
+            return Error::InsecureRedirect { location };
+        }
         Error::Connection {
             never_sent: source.is_connect(),
             source,

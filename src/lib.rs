@@ -30,6 +30,7 @@ pub mod generated;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod pagination;
+mod redirect;
 pub mod resources;
 mod retry;
 mod tls;
