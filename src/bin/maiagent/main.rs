@@ -18,6 +18,7 @@ mod commands;
 mod config;
 mod listing;
 mod output;
+mod progress;
 mod prompt;
 mod server;
 mod stdin;

@@ -1,10 +1,9 @@
 //! `records list|export`.
 
 use super::Context;
-use crate::listing::{
-    id_column, limited, print_listing, progress_bar, text_column, time_column, Paging,
-};
+use crate::listing::{id_column, limited, print_listing, text_column, time_column, Paging};
 use crate::output::{time, Out, Table};
+use crate::progress::progress_bar;
 use crate::server::Server;
 use crate::Failure;
 use clap::Subcommand;
