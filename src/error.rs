@@ -121,6 +121,7 @@ pub enum Error {
 
 /// A non-success answer from the server, with everything it said.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status.
     pub status: StatusCode,

@@ -92,6 +92,7 @@ pub(crate) fn strip_api_prefix(path: &str) -> Option<&str> {
 
 /// Which requests a [`FaultRule`] applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Matcher {
     /// Every request.
     Any,
@@ -159,6 +160,7 @@ impl From<Route> for Matcher {
 /// `DropMidStream` sends half the body and aborts, `Stall` sends half the body and pauses,
 /// `MalformedJson` replaces a JSON body, and `NoDone` and `OversizedEvent` change nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Fault {
     /// 429 with `Retry-After` (when given) and a DRF throttling body.
     RateLimited {
@@ -314,6 +316,7 @@ impl FromStr for Fault {
 /// # let _ = rule;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FaultRule {
     /// The requests the rule applies to.
     pub matcher: Matcher,

@@ -52,6 +52,7 @@ use tokio::{sync::watch, task::JoinHandle};
 /// Settings of a [`MockServer`]. Build with [`Default`] (demo pacing) or
 /// [`MockConfig::for_tests`] (no delays), then adjust fields or use the `with_*` methods.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MockConfig {
     /// The API key clients must send as `Authorization: Api-Key <key>`.
     pub api_key: String,
@@ -119,6 +120,7 @@ impl MockConfig {
 
 /// The ids of the data a [`MockServer`] starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DemoData {
     /// The web chat to create conversations in (`POST conversations/` with `webChat`).
     pub web_chat: crate::types::Id,
@@ -187,6 +189,7 @@ impl RecordedRequest {
 
 /// One webhook delivery of a bot reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WebhookDelivery {
     /// The webhook URL.
     pub url: String,

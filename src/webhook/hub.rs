@@ -66,6 +66,7 @@ impl std::fmt::Debug for ReplyHub {
 
 /// What [`ReplyHub::deliver`] did with a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Delivery {
     /// A waiter of the message's conversation received it.
     Delivered,
