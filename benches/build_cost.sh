@@ -7,8 +7,11 @@
 #   * `with-async-openai`: `async-openai` 0.43 with its default features and `chat-completion`.
 # Dependencies are resolved and downloaded first (not timed). Then each binary gets a clean
 # debug `cargo build -j $JOBS` with a fresh target directory of its own, interleaved, for $ROUNDS
-# rounds (the order alternates between rounds). The script prints each time, the load average
-# before each build, and the ratio maiagent / async-openai (sum over the rounds).
+# rounds (the order alternates between rounds). The script prints, for each build, the load
+# average before it, the wall-clock time and the CPU time (user + system of cargo and every
+# compiler it ran), then the ratios maiagent / async-openai of the sums over the rounds. On a
+# machine shared with other builds the wall-clock time mostly measures the others; the CPU time
+# is what the build itself costs.
 #
 # Usage: benches/build_cost.sh            (ROUNDS=2 JOBS=2 by default)
 #        MAIAGENT_DIR=/path/to/maiagent benches/build_cost.sh   (skip packaging, use that tree)
@@ -57,25 +60,32 @@ for name in with-maiagent with-async-openai; do
     (cd "$work/$name" && cargo fetch --quiet)
 done
 
-declare -A total=([with-maiagent]=0 [with-async-openai]=0)
+declare -A wall=([with-maiagent]=0 [with-async-openai]=0) cpu=([with-maiagent]=0 [with-async-openai]=0)
+seconds() { printf '%d.%03d s' $(($1 / 1000)) $(($1 % 1000)); }
 measure() { # name, round
-    local dir="$work/$1" target="$work/target-$1" start end ms
+    local dir="$work/$1" target="$work/target-$1" start end ms cpu_ms
     rm -rf "$target"
     printf 'round %s  %-18s load %s  ' "$2" "$1" "$(cut -d' ' -f1-3 /proc/loadavg)"
     start=$(date +%s%N)
-    (cd "$dir" && cargo build --quiet --offline -j "$jobs" --target-dir "$target")
+    cpu_ms=$(
+        cd "$dir"
+        TIMEFORMAT='%3U %3S'
+        { time cargo build --quiet --offline -j "$jobs" --target-dir "$target" 2>&3; } 3>&2 2>&1 |
+            awk '{ printf "%d", ($1 + $2) * 1000 }'
+    )
     end=$(date +%s%N)
     ms=$(((end - start) / 1000000))
-    total[$1]=$((total[$1] + ms))
-    printf '%d.%03d s\n' $((ms / 1000)) $((ms % 1000))
+    wall[$1]=$((wall[$1] + ms))
+    cpu[$1]=$((cpu[$1] + cpu_ms))
+    printf 'wall %s  cpu %s\n' "$(seconds "$ms")" "$(seconds "$cpu_ms")"
 }
 echo "clean debug builds, -j $jobs, $rounds rounds, $(nproc) CPUs"
 for round in $(seq 1 "$rounds"); do
     if ((round % 2)); then order=(with-maiagent with-async-openai); else order=(with-async-openai with-maiagent); fi
     for name in "${order[@]}"; do measure "$name" "$round"; done
 done
-m=${total[with-maiagent]}
-o=${total[with-async-openai]}
-printf 'maiagent (default features): %d.%03d s over %s rounds\n' $((m / 1000)) $((m % 1000)) "$rounds"
-printf 'async-openai %s (chat-completion): %d.%03d s over %s rounds\n' "$openai_version" $((o / 1000)) $((o % 1000)) "$rounds"
-printf 'ratio maiagent / async-openai: %s\n' "$(awk -v m="$m" -v o="$o" 'BEGIN { printf "%.2f", m / o }')"
+ratio() { awk -v m="$1" -v o="$2" 'BEGIN { printf "%.2f", m / o }'; }
+echo "sums over $rounds rounds:"
+echo "  maiagent (default features):          wall $(seconds "${wall[with-maiagent]}")  cpu $(seconds "${cpu[with-maiagent]}")"
+echo "  async-openai $openai_version (chat-completion):  wall $(seconds "${wall[with-async-openai]}")  cpu $(seconds "${cpu[with-async-openai]}")"
+echo "ratio maiagent / async-openai: wall $(ratio "${wall[with-maiagent]}" "${wall[with-async-openai]}")  cpu $(ratio "${cpu[with-maiagent]}" "${cpu[with-async-openai]}")"
