@@ -1,4 +1,4 @@
-use super::scalar::Scalar;
+use super::scalar::{self, FromScalar};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::{convert::Infallible, fmt, str::FromStr};
 
@@ -71,18 +71,31 @@ impl Serialize for Flag {
         match self {
             Flag::Bool(b) => s.serialize_bool(*b),
             Flag::Text(t) => s.serialize_str(t),
-            Flag::Number(t) => Scalar::serialize_number(t, s),
+            Flag::Number(t) => scalar::serialize_number(t, s),
         }
+    }
+}
+
+impl FromScalar for Flag {
+    const EXPECTED: &'static str = "a flag (a boolean or a string)";
+
+    fn from_text<E: serde::de::Error>(text: Cow<'_, str>, number: bool) -> Result<Self, E> {
+        let text = text.into_owned();
+        Ok(if number {
+            Flag::Number(text)
+        } else {
+            Flag::Text(text)
+        })
+    }
+
+    fn from_bool<E: serde::de::Error>(b: bool) -> Result<Self, E> {
+        Ok(Flag::Bool(b))
     }
 }
 
 impl<'de> Deserialize<'de> for Flag {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Scalar::deserialize(d, "a flag (a boolean or a string)")? {
-            Scalar::Bool(b) => Ok(Flag::Bool(b)),
-            Scalar::Str(t) => Ok(Flag::Text(t)),
-            Scalar::Num(n) => Ok(Flag::Number(n)),
-        }
+        scalar::deserialize(d)
     }
 }
 

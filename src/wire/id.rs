@@ -1,4 +1,5 @@
-use super::scalar::Scalar;
+use super::scalar::{self, FromScalar};
+use super::text::ScalarText;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::{convert::Infallible, fmt, str::FromStr};
 
@@ -8,6 +9,9 @@ use std::{convert::Infallible, fmt, str::FromStr};
 /// integers on others, including 128-bit ones (`324816370485542537671391323877394598747`) and
 /// ones rendered in exponent form (`2.992461161002561e+38`). An `Id` decodes all of them and keeps
 /// the exact text or digits; re-encoding writes the same JSON back.
+///
+/// An id of up to 39 bytes (a UUID in any spelling, any integer of up to 128 bits) is held inline,
+/// without an allocation; an `Id` is 40 bytes, and so is an `Option<Id>`.
 ///
 /// ```
 /// use maiagent::types::Id;
@@ -21,71 +25,62 @@ use std::{convert::Infallible, fmt, str::FromStr};
 /// assert!(!id.is_number());
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Id {
-    text: String,
-    number: bool,
-}
+pub struct Id(ScalarText);
 
 impl Id {
     /// The id's text: the string, or the number's digits as sent.
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.0.as_str()
     }
 
     /// Whether the server sent the id as a JSON number.
     pub fn is_number(&self) -> bool {
-        self.number
+        self.0.is_number()
     }
 
     /// The id as an unsigned integer, when it is one (sent as a number or as a string of digits).
     pub fn as_u128(&self) -> Option<u128> {
-        self.text.parse().ok()
+        self.as_str().parse().ok()
     }
 
     /// An id that is sent as a JSON number. Returns `None` if `digits` is not a JSON number.
     pub fn number(digits: impl Into<String>) -> Option<Self> {
         let text = digits.into();
-        super::scalar::is_json_number(&text).then_some(Self { text, number: true })
+        scalar::is_json_number(&text).then(|| Self(ScalarText::from_string(text, true)))
     }
 }
 
 impl fmt::Debug for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.number {
-            write!(f, "Id({})", self.text)
+        if self.is_number() {
+            write!(f, "Id({})", self.as_str())
         } else {
-            write!(f, "Id({:?})", self.text)
+            write!(f, "Id({:?})", self.as_str())
         }
     }
 }
 
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 
 impl AsRef<str> for Id {
     fn as_ref(&self) -> &str {
-        &self.text
+        self.as_str()
     }
 }
 
 impl From<&str> for Id {
     fn from(text: &str) -> Self {
-        Self {
-            text: text.to_string(),
-            number: false,
-        }
+        Self(ScalarText::new(text, false))
     }
 }
 
 impl From<String> for Id {
     fn from(text: String) -> Self {
-        Self {
-            text,
-            number: false,
-        }
+        Self(ScalarText::from_string(text, false))
     }
 }
 
@@ -97,10 +92,7 @@ impl From<&Id> for Id {
 
 impl From<u128> for Id {
     fn from(n: u128) -> Self {
-        Self {
-            text: n.to_string(),
-            number: true,
-        }
+        Self(ScalarText::integer(false, n))
     }
 }
 
@@ -120,39 +112,37 @@ impl FromStr for Id {
 
 impl PartialEq<str> for Id {
     fn eq(&self, other: &str) -> bool {
-        self.text == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Id {
     fn eq(&self, other: &&str) -> bool {
-        self.text == *other
+        self.as_str() == *other
     }
 }
 
 impl Serialize for Id {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.number {
-            Scalar::serialize_number(&self.text, s)
+        if self.is_number() {
+            scalar::serialize_number(self.as_str(), s)
         } else {
-            s.serialize_str(&self.text)
+            s.serialize_str(self.as_str())
         }
+    }
+}
+
+impl FromScalar for Id {
+    const EXPECTED: &'static str = "an id (a string or a number)";
+
+    fn from_text<E: serde::de::Error>(text: Cow<'_, str>, number: bool) -> Result<Self, E> {
+        Ok(Self(ScalarText::from_cow(text, number)))
     }
 }
 
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Scalar::deserialize(d, "an id (a string or a number)")? {
-            Scalar::Str(text) => Ok(Self {
-                text,
-                number: false,
-            }),
-            Scalar::Num(text) => Ok(Self { text, number: true }),
-            Scalar::Bool(b) => Err(serde::de::Error::invalid_type(
-                serde::de::Unexpected::Bool(b),
-                &"an id (a string or a number)",
-            )),
-        }
+        scalar::deserialize(d)
     }
 }
 

@@ -12,6 +12,7 @@ mod id;
 pub(crate) mod open_enum;
 mod scalar;
 mod score;
+mod text;
 mod timestamp;
 
 pub use credentials::{ApiKey, Credentials};

@@ -1,4 +1,4 @@
-use super::scalar::Scalar;
+use super::scalar::{self, FromScalar};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::{convert::Infallible, fmt, str::FromStr};
 
@@ -69,22 +69,28 @@ impl FromStr for Score {
 impl Serialize for Score {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Score::Number(t) => Scalar::serialize_number(t, s),
+            Score::Number(t) => scalar::serialize_number(t, s),
             Score::Text(t) => s.serialize_str(t),
         }
     }
 }
 
+impl FromScalar for Score {
+    const EXPECTED: &'static str = "a score (a number or a string)";
+
+    fn from_text<E: serde::de::Error>(text: Cow<'_, str>, number: bool) -> Result<Self, E> {
+        let text = text.into_owned();
+        Ok(if number {
+            Score::Number(text)
+        } else {
+            Score::Text(text)
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Score {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Scalar::deserialize(d, "a score (a number or a string)")? {
-            Scalar::Num(t) => Ok(Score::Number(t)),
-            Scalar::Str(t) => Ok(Score::Text(t)),
-            Scalar::Bool(b) => Err(serde::de::Error::invalid_type(
-                serde::de::Unexpected::Bool(b),
-                &"a score (a number or a string)",
-            )),
-        }
+        scalar::deserialize(d)
     }
 }
 

@@ -1,4 +1,5 @@
-use super::scalar::Scalar;
+use super::scalar::{self, FromScalar};
+use super::text::ScalarText;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::{convert::Infallible, fmt, str::FromStr};
@@ -19,37 +20,31 @@ use std::{convert::Infallible, fmt, str::FromStr};
 /// assert_eq!(ms.to_datetime(), iso.to_datetime());
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Timestamp {
-    text: String,
-    number: bool,
-}
+pub struct Timestamp(ScalarText);
 
 impl Timestamp {
     /// The timestamp as sent: a string's text, or a number's digits.
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.0.as_str()
     }
 
     /// A timestamp in the 13-digit millisecond string form the API uses.
     pub fn from_millis(millis: i64) -> Self {
-        Self {
-            text: millis.to_string(),
-            number: false,
-        }
+        Self(ScalarText::new(&millis.to_string(), false))
     }
 
     /// A timestamp in ISO-8601 (RFC 3339) form.
     pub fn from_datetime(at: DateTime<Utc>) -> Self {
-        Self {
-            text: at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            number: false,
-        }
+        Self(ScalarText::from_string(
+            at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            false,
+        ))
     }
 
     /// The instant, if the text is a Unix time (seconds, or milliseconds when it has 12 digits or
     /// more) or an ISO-8601 date-time. `None` for anything else (some pages show placeholder text).
     pub fn to_datetime(&self) -> Option<DateTime<Utc>> {
-        let text = self.text.trim();
+        let text = self.as_str().trim();
         if let Ok(n) = text.parse::<i64>() {
             return if n.unsigned_abs() >= 100_000_000_000 {
                 Utc.timestamp_millis_opt(n).single()
@@ -81,13 +76,13 @@ impl Timestamp {
 
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Timestamp({:?})", self.text)
+        write!(f, "Timestamp({:?})", self.as_str())
     }
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 
@@ -95,10 +90,7 @@ impl FromStr for Timestamp {
     type Err = Infallible;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self {
-            text: s.to_string(),
-            number: false,
-        })
+        Ok(Self(ScalarText::new(s, false)))
     }
 }
 
@@ -110,28 +102,25 @@ impl From<DateTime<Utc>> for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.number {
-            Scalar::serialize_number(&self.text, s)
+        if self.0.is_number() {
+            scalar::serialize_number(self.as_str(), s)
         } else {
-            s.serialize_str(&self.text)
+            s.serialize_str(self.as_str())
         }
+    }
+}
+
+impl FromScalar for Timestamp {
+    const EXPECTED: &'static str = "a timestamp (a string or a number)";
+
+    fn from_text<E: serde::de::Error>(text: Cow<'_, str>, number: bool) -> Result<Self, E> {
+        Ok(Self(ScalarText::from_cow(text, number)))
     }
 }
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        const EXPECTED: &str = "a timestamp (a string or a number)";
-        match Scalar::deserialize(d, EXPECTED)? {
-            Scalar::Str(text) => Ok(Self {
-                text,
-                number: false,
-            }),
-            Scalar::Num(text) => Ok(Self { text, number: true }),
-            Scalar::Bool(b) => Err(serde::de::Error::invalid_type(
-                serde::de::Unexpected::Bool(b),
-                &EXPECTED,
-            )),
-        }
+        scalar::deserialize(d)
     }
 }
 

@@ -1,0 +1,202 @@
+//! The SDK against what a user would write by hand with the same crates, on one local server.
+//!
+//! `cargo bench --bench sdk_vs_raw` measures, in release, in one run on one machine:
+//!
+//! * **requests**: `client.conversations().get(id)` against `reqwest` + `serde_json` into a plain
+//!   struct of `String`s, on the same `reqwest::Client`, sequentially and with 64 in flight;
+//! * **streaming**: a completion of 1,000,000 events of 118 bytes through
+//!   `client.chatbot(id).stream(..)` against (a) `reqwest` + `sse-stream` + `serde_json` into a
+//!   plain struct of `String`s (the baseline), (b) the same with `eventsource-stream`, (c) the
+//!   bytes alone;
+//! * **pagination**: 100,000 messages in pages of 100 through `messages().list(..).items()`
+//!   against a hand-written loop following `next`;
+//! * **memory**: peak resident memory while streaming 1 GiB and paginating 1,000,000 messages
+//!   (pages of 1,000), SDK and hand-written;
+//! * **sizes** of the main response types and futures, and CPU time and heap allocations per
+//!   decoded id and event.
+//!
+//! Throughput, CPU time (user + system, `getrusage`) and allocations (a counting global
+//! allocator) are per unit, for the whole client process; sides run in interleaved rounds
+//! (the order rotates) and the medians are shown; a ratio is the median of the rounds' ratios.
+//! The server is this binary re-run as a child process. Figures are printed, never asserted;
+//! a markdown table closes the output.
+//!
+//! `SDK_VS_RAW_QUICK=1` runs everything at a tenth of the size (a smoke test).
+//! `SDK_VS_RAW_PROFILE=sdk|sse-stream|eventsource-stream|bytes` streams through one pipeline,
+//! `get-sdk|get-raw|get-sdk-64|get-raw-64` runs one side of the request test: targets for
+//! `perf record`.
+
+mod baseline;
+mod measure;
+mod memory;
+mod pagination;
+mod report;
+mod requests;
+mod server;
+mod sizes;
+mod streaming;
+
+use maiagent::Client;
+use measure::thousands;
+use reqwest::header::HeaderValue;
+
+#[global_allocator]
+static ALLOCATOR: measure::Counting = measure::Counting;
+
+const API_KEY: &str = "bench-api-key";
+
+/// The client side: one runtime (one worker), one `reqwest::Client` shared by the SDK and the
+/// hand-written code.
+pub struct Env {
+    runtime: tokio::runtime::Runtime,
+    pub http: reqwest::Client,
+    pub sdk: Client,
+    pub base: String,
+    pub auth: HeaderValue,
+}
+
+impl Env {
+    /// Runs `f` as a task of the runtime (on its worker, beside the connections' tasks).
+    pub fn run<T: Send + 'static>(
+        &self,
+        f: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> T {
+        self.runtime
+            .block_on(self.runtime.spawn(f))
+            .expect("the task")
+    }
+}
+
+/// The sizes of one run.
+pub struct Scale {
+    pub quick: bool,
+    pub get_sequential: usize,
+    pub get_concurrent: usize,
+    pub events: u64,
+    pub messages: u64,
+    pub stream_bytes: u64,
+    pub peak_messages: u64,
+    pub decodes: u64,
+}
+
+fn main() {
+    if std::env::var_os(server::SERVER_ENV).is_some() {
+        return server::serve();
+    }
+    let quick = std::env::var_os("SDK_VS_RAW_QUICK").is_some();
+    let div = if quick { 10 } else { 1 };
+    let scale = Scale {
+        quick,
+        get_sequential: 500 / div as usize,
+        get_concurrent: 4000 / div as usize,
+        events: 1_000_000 / div,
+        messages: 100_000 / div,
+        stream_bytes: (1 << 30) / div,
+        peak_messages: 1_000_000 / div,
+        decodes: 1_000_000 / div,
+    };
+    let (mut server, port) = server::start_server();
+    let base = format!("http://127.0.0.1:{port}/api/v1/");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a reqwest client");
+    let sdk = Client::builder()
+        .api_key(API_KEY)
+        .base_url(&base)
+        .http_client(http.clone())
+        .build()
+        .expect("an SDK client");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let env = Env {
+        runtime,
+        http,
+        sdk,
+        base,
+        auth: HeaderValue::from_str(&format!("Api-Key {API_KEY}")).expect("a header"),
+    };
+    if let Ok(which) = std::env::var("SDK_VS_RAW_PROFILE") {
+        profile(&env, &which, div);
+        let _ = server.kill();
+        return;
+    }
+    let started = std::time::Instant::now();
+
+    // Memory first, while the heap is fresh.
+    eprintln!("memory ...");
+    let resettable = measure::reset_peak();
+    let stream_peaks = memory::stream_peaks(&env, scale.stream_bytes);
+    let page_peaks = memory::page_peaks(&env, scale.peak_messages);
+
+    eprintln!("sizes and decoding ...");
+    let sizes = sizes::sizes(&env);
+    let decodes = sizes::decodes(scale.decodes);
+
+    eprintln!("requests ...");
+    let sequential = requests::overhead(&env, scale.get_sequential, 1, 11);
+    let concurrent = requests::overhead(&env, scale.get_concurrent, 64, 11);
+
+    eprintln!("streaming ...");
+    let streaming = streaming::streaming(&env, scale.events, 5);
+
+    eprintln!("pagination ...");
+    let pages = pagination::pagination(&env, scale.messages, 100, 5);
+
+    let _ = server.kill();
+    let _ = server.wait();
+    report::print(&report::Report {
+        scale: &scale,
+        seconds: started.elapsed().as_secs(),
+        resettable,
+        stream_peaks,
+        page_peaks,
+        sizes,
+        decodes,
+        sequential,
+        concurrent,
+        streaming,
+        pages,
+    });
+}
+
+/// One part only, five times: a target for `perf record`.
+fn profile(env: &Env, which: &str, div: u64) {
+    if let Some(pipeline) = streaming::Pipeline::from_name(which) {
+        for _ in 0..5 {
+            let meter = measure::Meter::start();
+            let start = std::time::Instant::now();
+            let n = streaming::stream_once(env, pipeline, 1_000_000 / div);
+            let (cpu, allocations) = meter.read();
+            eprintln!(
+                "{}: {} events/s, {:.0} ns CPU/event, {:.2} allocations/event",
+                pipeline.name(),
+                thousands(n as f64 / start.elapsed().as_secs_f64()),
+                cpu.as_nanos() as f64 / n as f64,
+                allocations as f64 / n as f64
+            );
+        }
+        return;
+    }
+    let inflight = if which.ends_with("-64") { 64 } else { 1 };
+    let n = 20_000 / div as usize;
+    for _ in 0..5 {
+        let meter = measure::Meter::start();
+        let start = std::time::Instant::now();
+        match which {
+            "get-sdk" | "get-sdk-64" => requests::sdk_gets(env, n, inflight),
+            "get-raw" | "get-raw-64" => requests::raw_gets(env, n, inflight),
+            other => panic!("SDK_VS_RAW_PROFILE={other:?}: see the file's documentation"),
+        };
+        let (cpu, allocations) = meter.read();
+        eprintln!(
+            "{which}: {} req/s, {:.0} ns CPU/req, {:.1} allocations/req",
+            thousands(n as f64 / start.elapsed().as_secs_f64()),
+            cpu.as_nanos() as f64 / n as f64,
+            allocations as f64 / n as f64
+        );
+    }
+}

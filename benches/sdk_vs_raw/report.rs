@@ -1,0 +1,171 @@
+//! The closing markdown tables.
+
+use crate::measure::{mib, thousands, Figures};
+use crate::memory::Peak;
+use crate::sizes::Decode;
+use crate::Scale;
+
+pub struct Report<'a> {
+    pub scale: &'a Scale,
+    pub seconds: u64,
+    pub resettable: bool,
+    pub stream_peaks: [Peak; 2],
+    pub page_peaks: [Peak; 2],
+    pub sizes: Vec<(&'static str, usize, Option<usize>)>,
+    pub decodes: Vec<Decode>,
+    /// SDK, hand-written.
+    pub sequential: Vec<Figures>,
+    /// SDK, hand-written.
+    pub concurrent: Vec<Figures>,
+    /// In the order of `streaming::ALL`: SDK, (a), (b), (c).
+    pub streaming: Vec<Figures>,
+    /// SDK, hand-written.
+    pub pages: Vec<Figures>,
+}
+
+fn row(cells: &[String]) {
+    println!("| {} |", cells.join(" | "));
+}
+
+fn rate_row(what: String, sdk: &Figures, raw: &Figures) {
+    row(&[
+        what,
+        thousands(sdk.rate()),
+        thousands(raw.rate()),
+        format!("{:.2}", sdk.ratio(raw)),
+    ]);
+}
+
+fn cost_row(what: &str, unit: &str, sdk: &Figures, raw: &Figures) {
+    row(&[
+        format!("{what}: CPU ns / allocations per {unit}"),
+        format!("{:.0} ns / {:.2}", sdk.cpu_ns(), sdk.allocations()),
+        format!("{:.0} ns / {:.2}", raw.cpu_ns(), raw.allocations()),
+        format!("{:.2} (CPU)", sdk.cpu_ns() / raw.cpu_ns()),
+    ]);
+}
+
+fn peak_row(what: String, [sdk, raw]: [Peak; 2]) {
+    row(&[
+        what,
+        format!("{} (from {})", mib(sdk.peak), mib(sdk.before)),
+        format!("{} (from {})", mib(raw.peak), mib(raw.before)),
+        format!("{:.2}", sdk.peak as f64 / raw.peak as f64),
+    ]);
+}
+
+pub fn print(r: &Report) {
+    let s = r.scale;
+    println!();
+    println!(
+        "## sdk_vs_raw ({}; {} s in all)",
+        if s.quick { "quick" } else { "full size" },
+        r.seconds
+    );
+    println!();
+    println!("| figure | SDK | hand-written | ratio SDK / hand-written |");
+    println!("| --- | ---: | ---: | ---: |");
+    let (sdk, a) = (&r.streaming[0], &r.streaming[1]);
+    rate_row(
+        format!(
+            "SSE, {} events, events/s (reqwest + sse-stream + serde_json into a struct of `String`s)",
+            thousands(s.events as f64)
+        ),
+        sdk,
+        a,
+    );
+    rate_row(
+        format!(
+            "GET one conversation, sequential ({} a round), req/s (reqwest + serde_json)",
+            s.get_sequential
+        ),
+        &r.sequential[0],
+        &r.sequential[1],
+    );
+    rate_row(
+        format!("GET, 64 in flight ({} a round), req/s", s.get_concurrent),
+        &r.concurrent[0],
+        &r.concurrent[1],
+    );
+    rate_row(
+        format!(
+            "pagination, {} messages in pages of 100, items/s",
+            thousands(s.messages as f64)
+        ),
+        &r.pages[0],
+        &r.pages[1],
+    );
+    peak_row(
+        format!("peak RSS streaming {}", mib(s.stream_bytes)),
+        r.stream_peaks,
+    );
+    peak_row(
+        format!(
+            "peak RSS paginating {} messages (pages of 1,000)",
+            thousands(s.peak_messages as f64)
+        ),
+        r.page_peaks,
+    );
+    cost_row("SSE", "event", sdk, a);
+    cost_row(
+        "GET sequential",
+        "request",
+        &r.sequential[0],
+        &r.sequential[1],
+    );
+    cost_row(
+        "GET 64 in flight",
+        "request",
+        &r.concurrent[0],
+        &r.concurrent[1],
+    );
+    cost_row("pagination", "message", &r.pages[0], &r.pages[1]);
+    for (i, name) in [
+        (2, "(b) reqwest + eventsource-stream + serde_json"),
+        (3, "(c) reqwest bytes only"),
+    ] {
+        let other = &r.streaming[i];
+        row(&[
+            format!("SSE: SDK against {name}, events/s, CPU ns per event"),
+            format!("{} , {:.0} ns", thousands(sdk.rate()), sdk.cpu_ns()),
+            format!("{} , {:.0} ns", thousands(other.rate()), other.cpu_ns()),
+            format!("{:.2}", sdk.ratio(other)),
+        ]);
+    }
+    println!();
+    println!("| size in bytes | SDK | hand-written |");
+    println!("| --- | ---: | ---: |");
+    for (what, sdk, raw) in &r.sizes {
+        row(&[
+            what.to_string(),
+            sdk.to_string(),
+            raw.map_or("—".into(), |n| n.to_string()),
+        ]);
+    }
+    println!();
+    println!(
+        "| one decode (`serde_json::from_str`, {} times, no I/O) | SDK ns / allocations | hand-written ns / allocations |",
+        thousands(s.decodes as f64)
+    );
+    println!("| --- | ---: | ---: |");
+    for (what, sdk_ns, sdk_allocs, raw_ns, raw_allocs) in &r.decodes {
+        row(&[
+            what.to_string(),
+            format!("{sdk_ns:.0} ns / {sdk_allocs:.2}"),
+            format!("{raw_ns:.0} ns / {raw_allocs:.2}"),
+        ]);
+    }
+    println!();
+    if !r.resettable {
+        println!(
+            "(peak RSS could not be reset through /proc/self/clear_refs: peaks are since start)"
+        );
+    }
+    println!(
+        "Medians of interleaved rounds (11 for GET, 5 for SSE and pagination); a ratio is the \
+         median of the rounds' ratios. CPU time (user + system) and allocations are the client \
+         process's, per unit. Client: a tokio runtime with 1 worker and one reqwest::Client \
+         shared by both sides; server: this binary as a child process, HTTP/1.1 on 127.0.0.1."
+    );
+    println!("Reproduce: `cargo bench --bench sdk_vs_raw`");
+}
