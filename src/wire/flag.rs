@@ -79,7 +79,10 @@ impl Serialize for Flag {
 impl FromScalar for Flag {
     const EXPECTED: &'static str = "a flag (a boolean or a string)";
 
-    fn from_text<E: serde::de::Error>(text: Cow<'_, str>, number: bool) -> Result<Self, E> {
+    fn from_text<E: serde::de::Error>(
+        text: std::borrow::Cow<'_, str>,
+        number: bool,
+    ) -> Result<Self, E> {
         let text = text.into_owned();
         Ok(if number {
             Flag::Number(text)

@@ -135,7 +135,10 @@ impl Serialize for Id {
 impl FromScalar for Id {
     const EXPECTED: &'static str = "an id (a string or a number)";
 
-    fn from_text<E: serde::de::Error>(text: Cow<'_, str>, number: bool) -> Result<Self, E> {
+    fn from_text<E: serde::de::Error>(
+        text: std::borrow::Cow<'_, str>,
+        number: bool,
+    ) -> Result<Self, E> {
         Ok(Self(ScalarText::from_cow(text, number)))
     }
 }

@@ -78,7 +78,10 @@ impl Serialize for Score {
 impl FromScalar for Score {
     const EXPECTED: &'static str = "a score (a number or a string)";
 
-    fn from_text<E: serde::de::Error>(text: Cow<'_, str>, number: bool) -> Result<Self, E> {
+    fn from_text<E: serde::de::Error>(
+        text: std::borrow::Cow<'_, str>,
+        number: bool,
+    ) -> Result<Self, E> {
         let text = text.into_owned();
         Ok(if number {
             Score::Number(text)

@@ -101,6 +101,14 @@ impl ScalarText {
         Self::new(digits, true)
     }
 
+    /// The text's bytes (without the UTF-8 check of [`as_str`](Self::as_str)).
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { bytes, meta } => &bytes[..*meta as usize / 2],
+            Self::Heap { text, .. } => text.as_bytes(),
+        }
+    }
+
     /// The text.
     pub(crate) fn as_str(&self) -> &str {
         match self {
@@ -127,7 +135,8 @@ impl ScalarText {
     }
 }
 
-// Equality, order and hash are those of `(text, number)`, whatever the form.
+// Equality, order and hash are those of `(text, number)`, whatever the form; they compare the
+// bytes (a `str`'s order is its bytes' order).
 
 impl std::fmt::Debug for ScalarText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -137,7 +146,7 @@ impl std::fmt::Debug for ScalarText {
 
 impl PartialEq for ScalarText {
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str() && self.is_number() == other.is_number()
+        self.as_bytes() == other.as_bytes() && self.is_number() == other.is_number()
     }
 }
 
@@ -151,13 +160,15 @@ impl PartialOrd for ScalarText {
 
 impl Ord for ScalarText {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.as_str(), self.is_number()).cmp(&(other.as_str(), other.is_number()))
+        (self.as_bytes(), self.is_number()).cmp(&(other.as_bytes(), other.is_number()))
     }
 }
 
 impl Hash for ScalarText {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
+        // As `str` hashes: the bytes, then 0xff.
+        state.write(self.as_bytes());
+        state.write_u8(0xff);
         self.is_number().hash(state);
     }
 }

@@ -113,7 +113,10 @@ impl Serialize for Timestamp {
 impl FromScalar for Timestamp {
     const EXPECTED: &'static str = "a timestamp (a string or a number)";
 
-    fn from_text<E: serde::de::Error>(text: Cow<'_, str>, number: bool) -> Result<Self, E> {
+    fn from_text<E: serde::de::Error>(
+        text: std::borrow::Cow<'_, str>,
+        number: bool,
+    ) -> Result<Self, E> {
         Ok(Self(ScalarText::from_cow(text, number)))
     }
 }
