@@ -7,7 +7,7 @@
 //! figure is the best of five runs; the median is shown too.
 //!
 //! Two more rows show the cost of what the SDK adds: `sse-stream + JSON` decodes each event's
-//! data into a `Completion`, and `maiagent pipeline` is `maiagent::completions::decode_events`
+//! data into a `Completion`, and `maiagent pipeline` is `maiagent::chatbot::completions::decode_events`
 //! (the size guard, `sse-stream`, JSON and the end-of-stream handling).
 
 use bytes::Bytes;
@@ -128,7 +128,7 @@ fn main() {
         measure("maiagent pipeline", chunking, all.len(), || {
             let bytes = input(&chunks).map(|b| Ok::<_, maiagent::Error>(b.unwrap()));
             // The input has no final event, so it ends with StreamTruncated: count the rest.
-            let events = maiagent::completions::decode_events(bytes, 1 << 20)
+            let events = maiagent::chatbot::completions::decode_events(bytes, 1 << 20)
                 .filter(|e| futures::future::ready(e.is_ok()));
             drain(events, |c| c.content.len())
         });

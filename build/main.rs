@@ -12,6 +12,7 @@
 mod open_enums;
 mod postprocess;
 mod speclint;
+mod table;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use std::{env, fs, path::PathBuf};
@@ -86,6 +87,9 @@ fn main() {
     let enums = open_enums::generate(&value).unwrap_or_else(|e| fail(&e));
     fs::write(out.join("maiagent_open_enums.rs"), enums)
         .unwrap_or_else(|e| fail(&format!("cannot write the open enums: {e}")));
+    let table = table::generate(&value).unwrap_or_else(|e| fail(&e));
+    fs::write(out.join("maiagent_operations.rs"), table)
+        .unwrap_or_else(|e| fail(&format!("cannot write the operation table: {e}")));
     fs::write(out.join("maiagent_generated.rs"), code)
         .unwrap_or_else(|e| fail(&format!("cannot write the generated client: {e}")));
 }

@@ -1,24 +1,24 @@
 //! [`Call`]: one API call, with per-call options, retries, a timeout and typed errors.
 
 use crate::client::Settings;
-use crate::{Client, Error, RetryPolicy};
+use crate::transport::{self, Request, Waits};
+use crate::{Client, Error, Operation, Response, RetryPolicy};
 use futures::future::BoxFuture;
-use progenitor_client::ResponseValue;
-use std::future::{Future, IntoFuture};
-use std::sync::Arc;
+use reqwest::header::{HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use std::future::IntoFuture;
+use std::marker::PhantomData;
 use std::time::Duration;
-
-type Attempt<T> = Arc<
-    dyn Fn(Client) -> BoxFuture<'static, Result<ResponseValue<T>, progenitor_client::Error<()>>>
-        + Send
-        + Sync,
->;
 
 /// Options that one call may set over the client's defaults.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallOptions {
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) max_response_size: Option<u64>,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) query: Vec<(String, String)>,
 }
 
 impl CallOptions {
@@ -31,10 +31,15 @@ impl CallOptions {
     pub(crate) fn timeout(&self, settings: &Settings) -> Option<Duration> {
         self.timeout.or(settings.request_timeout)
     }
+
+    /// This call's response-size limit, or the client's.
+    pub(crate) fn max_response_size(&self, settings: &Settings) -> u64 {
+        self.max_response_size.unwrap_or(settings.max_response_size)
+    }
 }
 
-/// The `retry` and `timeout` setters of every request builder that holds
-/// `options: CallOptions`. Extra doc lines for `timeout` may be given.
+/// The per-call option setters of every request builder that holds `options: CallOptions`.
+/// Extra doc lines for `timeout` may be given.
 macro_rules! call_option_setters {
     ($(#[$timeout_doc:meta])*) => {
         /// The retry policy of this request only (the client's otherwise).
@@ -45,9 +50,41 @@ macro_rules! call_option_setters {
 
         /// The timeout of each attempt of this request only (the client's
         /// [`request_timeout`]($crate::ClientBuilder::request_timeout) otherwise).
+        /// `Duration::MAX` means no timeout.
         $(#[$timeout_doc])*
         pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
             self.options.timeout = Some(timeout);
+            self
+        }
+
+        /// A deadline for the whole request, across every attempt and the waits between them:
+        /// past it the request ends with [`Error::Timeout`]($crate::Error::Timeout).
+        /// `Duration::MAX` means no deadline (the default).
+        pub fn deadline(mut self, after: std::time::Duration) -> Self {
+            self.options.deadline = Some(after);
+            self
+        }
+
+        /// The largest response body accepted for this request, in bytes (the client's
+        /// [`max_response_size`]($crate::ClientBuilder::max_response_size) otherwise).
+        pub fn max_response_size(mut self, bytes: u64) -> Self {
+            self.options.max_response_size = Some(bytes);
+            self
+        }
+
+        /// A header sent with this request only. The `Authorization` header cannot be replaced.
+        pub fn header(
+            mut self,
+            name: reqwest::header::HeaderName,
+            value: reqwest::header::HeaderValue,
+        ) -> Self {
+            self.options.headers.push((name, value));
+            self
+        }
+
+        /// A query parameter sent with this request only, beside the ones the SDK sends.
+        pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+            self.options.query.push((name.into(), value.into()));
             self
         }
     };
@@ -77,41 +114,39 @@ pub(crate) use call_option_setters;
 #[must_use = "a call does nothing until it is awaited"]
 pub struct Call<T> {
     client: Client,
-    operation: &'static str,
-    idempotent: bool,
+    request: Request,
     options: CallOptions,
-    attempt: Attempt<T>,
+    value: PhantomData<fn() -> T>,
 }
 
 impl<T> std::fmt::Debug for Call<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Call")
-            .field("operation", &self.operation)
+            .field("operation", &self.request.operation)
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
 
-impl<T: Send + 'static> Call<T> {
-    /// A call of the generated operation `operation`; `idempotent` is true for reads.
-    pub(crate) fn new<F, Fut>(
-        client: &Client,
-        operation: &'static str,
-        idempotent: bool,
-        f: F,
-    ) -> Self
-    where
-        F: Fn(Client) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>
-            + Send
-            + 'static,
-    {
+impl<T> Clone for Call<T> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            request: self.request.clone(),
+            options: self.options.clone(),
+            value: PhantomData,
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Call<T> {
+    /// A call of `request`.
+    pub(crate) fn new(client: &Client, request: Request) -> Self {
         Self {
             client: client.clone(),
-            operation,
-            idempotent,
+            request,
             options: CallOptions::default(),
-            attempt: Arc::new(move |c| Box::pin(f(c))),
+            value: PhantomData,
         }
     }
 
@@ -120,40 +155,35 @@ impl<T: Send + 'static> Call<T> {
         self
     }
 
+    /// The operation this call sends (`None` for a raw [`Client::api`] request).
+    pub fn operation(&self) -> Option<Operation> {
+        self.request.operation
+    }
+
     call_option_setters!();
 
     /// Sends the call; returns the value.
     pub async fn send(self) -> Result<T, Error> {
-        self.send_with_response()
-            .await
-            .map(ResponseValue::into_inner)
+        self.send_with_response().await.map(Response::into_inner)
     }
 
     /// Sends the call; returns the value with the response's status and headers.
-    pub async fn send_with_response(self) -> Result<ResponseValue<T>, Error> {
+    pub async fn send_with_response(self) -> Result<Response<T>, Error> {
         let settings = self.client.settings();
-        let policy = self.options.retry_policy(settings);
-        let timeout = self.options.timeout(settings);
-        crate::retry::with_retries(policy, self.idempotent, self.operation, || {
-            let attempt = (self.attempt)(self.client.clone());
-            async move {
-                let result = match timeout {
-                    Some(after) => tokio::time::timeout(after, attempt)
-                        .await
-                        .map_err(|_| Error::Timeout { after })?,
-                    None => attempt.await,
-                };
-                match result {
-                    Ok(value) => Ok(value),
-                    Err(e) => Err(crate::error::from_generated(e).await),
-                }
-            }
+        let waits = Waits {
+            attempt: self.options.timeout(settings),
+            headers: None,
+        };
+        let limit = self.options.max_response_size(settings);
+        let what = self.request.name();
+        transport::execute(&self.client, &self.request, &self.options, waits, |r| {
+            transport::read_json(r, what, limit)
         })
         .await
     }
 }
 
-impl<T: Send + 'static> IntoFuture for Call<T> {
+impl<T: DeserializeOwned + Send + 'static> IntoFuture for Call<T> {
     type Output = Result<T, Error>;
     type IntoFuture = BoxFuture<'static, Result<T, Error>>;
 

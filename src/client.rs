@@ -10,6 +10,8 @@ use std::time::Duration;
 
 /// The base URL used when none is configured.
 pub const DEFAULT_BASE_URL: &str = "https://api.maiagent.ai/api/v1/";
+/// The default largest response body accepted (32 MiB).
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 32 * 1024 * 1024;
 /// The environment variable holding the API key.
 pub const API_KEY_ENV: &str = "MAIAGENT_API_KEY";
 /// The environment variable holding an optional base URL.
@@ -45,6 +47,7 @@ pub(crate) struct Settings {
     pub(crate) request_timeout: Option<Duration>,
     pub(crate) stream_idle_timeout: Duration,
     pub(crate) max_event_size: usize,
+    pub(crate) max_response_size: u64,
 }
 
 impl std::fmt::Debug for Client {
@@ -84,14 +87,14 @@ impl Client {
         &self.inner.settings
     }
 
-    /// A request of the facade's own (streams, downloads) to `path` under the base URL, with the
-    /// same authentication as the generated requests.
-    pub(crate) fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let url = format!("{}{}", self.inner.base_url, path.trim_start_matches('/'));
-        self.inner.http.request(method, url).header(
-            reqwest::header::AUTHORIZATION,
-            self.inner.credentials.authorization().clone(),
-        )
+    /// The HTTP connection pool.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// The sensitive `Authorization` header value.
+    pub(crate) fn authorization(&self) -> &HeaderValue {
+        self.inner.credentials.authorization()
     }
 }
 
@@ -119,6 +122,7 @@ pub struct ClientBuilder {
     stream_idle_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     max_event_size: Option<usize>,
+    max_response_size: Option<u64>,
     user_agent: Option<String>,
     headers: Vec<(HeaderName, HeaderValue)>,
     http: Option<reqwest::Client>,
@@ -204,6 +208,15 @@ impl ClientBuilder {
     /// The largest stream event accepted, in bytes (default 1 MiB).
     pub fn max_event_size(mut self, bytes: usize) -> Self {
         self.max_event_size = Some(bytes);
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default 32 MiB, far above any MaiAgent
+    /// answer). A larger body is not read further: the call fails with
+    /// [`Error::ResponseTooLarge`]. Streams are bounded per event instead
+    /// ([`max_event_size`](Self::max_event_size)), and downloads are not bounded.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = Some(bytes);
         self
     }
 
@@ -307,6 +320,7 @@ impl ClientBuilder {
                         .stream_idle_timeout
                         .unwrap_or(Duration::from_secs(60)),
                     max_event_size: self.max_event_size.unwrap_or(1024 * 1024),
+                    max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
                 },
             }),
         })

@@ -76,6 +76,22 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// A response body is larger than the configured limit
+    /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size), or the
+    /// call's `max_response_size`); reading stopped there.
+    #[error("the response exceeds the {limit}-byte limit ({})", match announced {
+        Some(length) => format!("Content-Length: {length}"),
+        None => format!("{received} bytes received"),
+    })]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+        /// How many bytes had arrived when reading stopped (0 when `Content-Length` already
+        /// exceeded the limit).
+        received: u64,
+        /// The `Content-Length` the server announced, when that alone exceeded the limit.
+        announced: Option<u64>,
+    },
     /// A stream event's data is not valid JSON.
     #[error(
         "invalid stream event: {source}; data starts with: {}",
@@ -307,9 +323,7 @@ pub(crate) async fn api_error(mut response: reqwest::Response) -> Error {
         }
     }
     let json = serde_json::from_slice(&body).ok();
-    let request_id = ["x-request-id", "request-id", "x-amzn-requestid", "cf-ray"]
-        .iter()
-        .find_map(|h| headers.get(*h)?.to_str().ok().map(str::to_string));
+    let request_id = crate::response::request_id(&headers).map(str::to_string);
     Error::Api(Box::new(ApiError {
         status,
         body: snippet(&body),
@@ -317,26 +331,6 @@ pub(crate) async fn api_error(mut response: reqwest::Response) -> Error {
         request_id,
         retry_after: crate::retry::retry_after(&headers),
     }))
-}
-
-/// Turns the generated client's error into ours, reading the body of an unexpected answer.
-pub(crate) async fn from_generated(e: progenitor_client::Error<()>) -> Error {
-    use progenitor_client::Error as G;
-    match e {
-        G::UnexpectedResponse(response) => api_error(response).await,
-        G::CommunicationError(source)
-        | G::ResponseBodyError(source)
-        | G::InvalidUpgrade(source) => Error::from_transport(source),
-        G::InvalidResponsePayload(bytes, source) => Error::decode("the response", &bytes, source),
-        G::InvalidRequest(message) | G::Custom(message) => Error::InvalidRequest { message },
-        G::ErrorResponse(rv) => Error::Api(Box::new(ApiError {
-            status: rv.status(),
-            body: String::new(),
-            json: None,
-            request_id: None,
-            retry_after: crate::retry::retry_after(rv.headers()),
-        })),
-    }
 }
 
 #[cfg(test)]

@@ -21,30 +21,36 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod call;
+pub mod chatbot;
 mod client;
-pub mod completions;
 mod deadline;
 mod error;
-pub mod export;
 pub mod generated;
 #[cfg(feature = "mock")]
 pub mod mock;
+mod operation;
 pub mod pagination;
 mod redirect;
 pub mod resources;
+mod response;
 mod retry;
 mod tls;
+mod transport;
 pub mod types;
 pub mod webhook;
 mod wire;
 
 pub use call::Call;
-pub use client::{Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL};
-pub use completions::{ChatSession, CompletionBuilder, ReplyStream};
+pub use chatbot::completions::{ChatSession, CompletionBuilder, ReplyStream};
+pub use chatbot::export::{Export, ExportRecords};
+pub use chatbot::Chatbot;
+pub use client::{
+    Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_SIZE,
+};
 pub use error::{ApiError, Error};
-pub use export::{Export, ExportRecords};
-pub use pagination::{Items, Pages};
-pub use progenitor_client::ResponseValue;
+pub use operation::{Operation, OperationSpec, Pagination};
+pub use pagination::{Items, Listing, Pages};
+pub use response::Response;
 pub use retry::RetryPolicy;
 pub use wire::ApiKey;
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::cli::*;
-use maiagent::mock::Route;
+use maiagent::Operation;
 
 #[test]
 fn chat_streams_the_reply_and_a_second_chat_continues_the_conversation() {
@@ -46,7 +46,7 @@ fn chat_streams_the_reply_and_a_second_chat_continues_the_conversation() {
         contents.contains(&"我想訂位") && contents.contains(&"四位"),
         "{contents:?}"
     );
-    assert_eq!(mock.count(Route::CompletionsCreate), 2);
+    assert_eq!(mock.count(Operation::ChatbotCompletionsCreate), 2);
 }
 
 #[test]

@@ -6,7 +6,8 @@
 mod common;
 
 use common::cli::*;
-use maiagent::mock::{MockConfig, Route};
+use maiagent::mock::{MockConfig};
+use maiagent::Operation;
 use std::path::Path;
 
 const KEY: &str = "mk-0123456789abcdefWXYZ";
@@ -53,15 +54,15 @@ fn login_checks_the_key_and_saves_a_private_profile() {
     assert!(!config.join("config.toml").exists());
 
     let chatbot = mock.demo().chatbot.to_string();
-    let before = mock.count(Route::ConversationsList);
+    let before = mock.count(Operation::ConversationsList);
     login(&config, &mock, KEY, &["--chatbot", &chatbot]).ok();
     assert_eq!(
-        mock.count(Route::ConversationsList),
+        mock.count(Operation::ConversationsList),
         before + 1,
         "one check"
     );
     let check = mock.server().requests().pop().unwrap();
-    assert_eq!(check.route, Some(Route::ConversationsList));
+    assert_eq!(check.operation, Some(Operation::ConversationsList));
     assert_eq!(
         check.header("authorization"),
         Some(&*format!("Api-Key {KEY}"))

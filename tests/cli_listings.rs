@@ -5,7 +5,7 @@
 mod common;
 
 use common::cli::*;
-use maiagent::mock::Route;
+use maiagent::Operation;
 
 #[test]
 fn conversations_list_streams_a_table_or_json_lines() {
@@ -77,7 +77,7 @@ fn listings_are_lazy_and_stop_at_the_limit() {
     .ok();
     assert_eq!(run1.json().len(), 2);
     assert_eq!(
-        mock.count(Route::ConversationsList),
+        mock.count(Operation::ConversationsList),
         2,
         "one page per item, none more"
     );
@@ -102,7 +102,7 @@ fn listings_are_lazy_and_stop_at_the_limit() {
     .ok()
     .json();
     assert_eq!(records.len(), 6);
-    assert_eq!(mock.count(Route::RecordsList), 2);
+    assert_eq!(mock.count(Operation::ChatbotRecordsList), 2);
 }
 
 #[test]
@@ -250,7 +250,7 @@ fn messages_send_and_outgoing() {
         .server()
         .requests()
         .into_iter()
-        .find(|r| r.route == Some(Route::MessagesCreate))
+        .find(|r| r.operation == Some(Operation::MessagesCreate))
         .unwrap();
     let body = request.body_json().unwrap();
     assert_eq!(body["attachments"][0]["filename"], "a.png");
@@ -277,7 +277,7 @@ fn messages_send_and_outgoing() {
     .ok()
     .json();
     assert_eq!(outgoing[0]["content"], "An agent will call you.");
-    assert_eq!(mock.count(Route::MessagesOutgoingCreate), 1);
+    assert_eq!(mock.count(Operation::MessagesOutgoingCreate), 1);
 }
 
 #[test]

@@ -6,7 +6,7 @@
 mod common;
 
 use common::cli::*;
-use maiagent::mock::Route;
+use maiagent::Operation;
 
 #[test]
 fn without_a_message_chat_reads_it_from_standard_input() {
@@ -30,14 +30,14 @@ fn without_a_message_chat_reads_it_from_standard_input() {
         .write_stdin("\n"));
     assert_eq!(empty.code, Some(2), "{}", empty.stderr);
     assert!(empty.stderr.contains("no message"), "{}", empty.stderr);
-    assert_eq!(mock.count(Route::CompletionsCreate), 1);
+    assert_eq!(mock.count(Operation::ChatbotCompletionsCreate), 1);
 }
 
 #[cfg(unix)]
 mod terminal {
     use super::common::cli::*;
     use super::common::pty::{as_read, spawn};
-    use maiagent::mock::{MockConfig, Route};
+    use maiagent::mock::{MockConfig};
     use rexpect::session::PtySession;
     use std::time::{Duration, Instant};
 
@@ -69,7 +69,7 @@ mod terminal {
         mock.server()
             .requests()
             .iter()
-            .filter(|r| r.route == Some(Route::CompletionsCreate))
+            .filter(|r| r.operation == Some(Operation::ChatbotCompletionsCreate))
             .map(|r| {
                 let body = r.body_json().unwrap();
                 body["conversation"].as_str().map(str::to_string)

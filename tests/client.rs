@@ -6,8 +6,9 @@ mod common;
 
 use common::logs::Logs;
 
-use maiagent::mock::{Fault, FaultRule, MockConfig, MockServer, Route};
+use maiagent::mock::{Fault, FaultRule, MockConfig, MockServer};
 use maiagent::types::{CompletionMessage, CompletionRequest};
+use maiagent::Operation;
 use maiagent::{Client, Error, RetryPolicy};
 use std::collections::BTreeSet;
 
@@ -129,7 +130,7 @@ async fn every_operation_carries_the_exact_auth_header_and_no_api_version() {
             request.method,
             request.path
         );
-        routes.insert(format!("{:?}", request.route.unwrap()));
+        routes.insert(format!("{:?}", request.operation.unwrap()));
     }
     assert_eq!(routes.len(), 10, "{routes:?}");
 }
@@ -199,7 +200,7 @@ async fn api_errors_keep_status_detail_body_and_helpers() {
     }
 
     mock.inject(FaultRule::new(
-        Route::ConversationsGet,
+        Operation::ConversationsGet,
         Fault::ServerError {
             status: 500,
             html: true,
@@ -221,7 +222,7 @@ async fn api_errors_keep_status_detail_body_and_helpers() {
     assert!(html.is_retryable());
 
     mock.inject(FaultRule::new(
-        Route::ConversationsList,
+        Operation::ConversationsList,
         Fault::MalformedJson,
     ));
     let garbled = client
@@ -271,7 +272,9 @@ fn the_api_key_appears_in_no_debug_display_error_or_log_line() {
         let mock = MockServer::start_with(MockConfig::for_tests())
             .await
             .unwrap();
-        mock.inject(FaultRule::new(Route::ConversationsList, Fault::server_error(503)).times(1));
+        mock.inject(
+            FaultRule::new(Operation::ConversationsList, Fault::server_error(503)).times(1),
+        );
         let builder = Client::builder().api_key(CANARY).base_url(mock.base_url());
         seen.push(format!("{builder:?}"));
         let client = builder

@@ -7,7 +7,8 @@ mod common;
 
 use common::logs::Logs;
 
-use maiagent::mock::{Fault, FaultRule, MockConfig, MockServer, Route};
+use maiagent::mock::{Fault, FaultRule, MockConfig, MockServer};
+use maiagent::Operation;
 use maiagent::{Client, Error, RetryPolicy};
 use std::time::Duration;
 
@@ -59,10 +60,10 @@ fn paused<T>(f: impl std::future::Future<Output = T>) -> (T, Vec<Duration>, Stri
     (value, delays, text)
 }
 
-fn attempts(mock: &MockServer, route: Route) -> usize {
+fn attempts(mock: &MockServer, route: Operation) -> usize {
     mock.requests()
         .iter()
-        .filter(|r| r.route == Some(route))
+        .filter(|r| r.operation == Some(route))
         .count()
 }
 
@@ -73,12 +74,12 @@ fn within(d: Duration, low_ms: u64, high_ms: u64) -> bool {
 #[test]
 fn get_retries_503_twice_with_jittered_exponential_backoff_and_logs_each_attempt() {
     let mock = mock_on_its_own_thread();
-    mock.inject(FaultRule::new(Route::ConversationsGet, Fault::server_error(503)).times(2));
+    mock.inject(FaultRule::new(Operation::ConversationsGet, Fault::server_error(503)).times(2));
     let c = client(&mock.base_url(), mock.api_key(), RetryPolicy::default());
     let id = mock.demo().conversations[0].to_string();
     let (result, delays, log) = paused(async move { c.conversations().get(id).await });
     assert!(result.is_ok(), "{result:?}");
-    assert_eq!(attempts(&mock, Route::ConversationsGet), 3);
+    assert_eq!(attempts(&mock, Operation::ConversationsGet), 3);
     assert_eq!(delays.len(), 2, "{log}");
     assert!(within(delays[0], 375, 500), "{delays:?}");
     assert!(within(delays[1], 750, 1000), "{delays:?}");
@@ -92,7 +93,7 @@ fn get_retries_503_twice_with_jittered_exponential_backoff_and_logs_each_attempt
 #[test]
 fn get_gives_up_after_three_attempts_on_500_and_backoff_is_capped() {
     let mock = mock_on_its_own_thread();
-    mock.inject(FaultRule::new(Route::ConversationsList, Fault::server_error(500)).always());
+    mock.inject(FaultRule::new(Operation::ConversationsList, Fault::server_error(500)).always());
     let policy = RetryPolicy::default()
         .max_retries(5)
         .jitter(false)
@@ -100,16 +101,16 @@ fn get_gives_up_after_three_attempts_on_500_and_backoff_is_capped() {
     let c = client(&mock.base_url(), mock.api_key(), policy);
     let (result, delays, _) = paused(async move { c.conversations().list().first_page().await });
     assert_eq!(result.unwrap_err().status().unwrap().as_u16(), 500);
-    assert_eq!(attempts(&mock, Route::ConversationsList), 6);
+    assert_eq!(attempts(&mock, Operation::ConversationsList), 6);
     let ms: Vec<u128> = delays.iter().map(Duration::as_millis).collect();
     assert_eq!(ms, vec![500, 1000, 2000, 2000, 2000]);
 
     let mock = mock_on_its_own_thread();
-    mock.inject(FaultRule::new(Route::ConversationsList, Fault::server_error(500)).always());
+    mock.inject(FaultRule::new(Operation::ConversationsList, Fault::server_error(500)).always());
     let c = client(&mock.base_url(), mock.api_key(), RetryPolicy::default());
     let (result, delays, _) = paused(async move { c.conversations().list().first_page().await });
     assert!(result.is_err());
-    assert_eq!(attempts(&mock, Route::ConversationsList), 3);
+    assert_eq!(attempts(&mock, Operation::ConversationsList), 3);
     assert_eq!(delays.len(), 2);
 }
 
@@ -117,28 +118,28 @@ fn get_gives_up_after_three_attempts_on_500_and_backoff_is_capped() {
 fn post_is_not_retried_on_500_but_is_on_503_and_429() {
     let mock = mock_on_its_own_thread();
     let conversation = mock.demo().conversations[0].to_string();
-    mock.inject(FaultRule::new(Route::MessagesCreate, Fault::server_error(500)).always());
+    mock.inject(FaultRule::new(Operation::MessagesCreate, Fault::server_error(500)).always());
     let c = client(&mock.base_url(), mock.api_key(), RetryPolicy::default());
     let conv = conversation.clone();
     let (result, delays, _) = paused(async move { c.messages().send(conv, "hi").await });
     assert_eq!(result.unwrap_err().status().unwrap().as_u16(), 500);
-    assert_eq!(attempts(&mock, Route::MessagesCreate), 1);
+    assert_eq!(attempts(&mock, Operation::MessagesCreate), 1);
     assert!(delays.is_empty());
 
     mock.clear_faults();
     mock.clear_requests();
-    mock.inject(FaultRule::new(Route::MessagesCreate, Fault::server_error(503)).times(1));
+    mock.inject(FaultRule::new(Operation::MessagesCreate, Fault::server_error(503)).times(1));
     let c = client(&mock.base_url(), mock.api_key(), RetryPolicy::default());
     let conv = conversation.clone();
     let (result, delays, _) = paused(async move { c.messages().send(conv, "hi").await });
     assert!(result.is_ok(), "{result:?}");
-    assert_eq!(attempts(&mock, Route::MessagesCreate), 2);
+    assert_eq!(attempts(&mock, Operation::MessagesCreate), 2);
     assert_eq!(delays.len(), 1);
 
     mock.clear_requests();
     mock.inject(
         FaultRule::new(
-            Route::MessagesCreate,
+            Operation::MessagesCreate,
             Fault::RateLimited { retry_after: None },
         )
         .times(1),
@@ -146,14 +147,14 @@ fn post_is_not_retried_on_500_but_is_on_503_and_429() {
     let c = client(&mock.base_url(), mock.api_key(), RetryPolicy::default());
     let (result, delays, _) = paused(async move { c.messages().send(conversation, "hi").await });
     assert!(result.is_ok(), "{result:?}");
-    assert_eq!(attempts(&mock, Route::MessagesCreate), 2);
+    assert_eq!(attempts(&mock, Operation::MessagesCreate), 2);
     assert!(within(delays[0], 375, 500), "{delays:?}");
 }
 
 #[test]
 fn retry_after_is_honoured_in_seconds_and_as_a_date_up_to_the_cap() {
     let mock = mock_on_its_own_thread();
-    mock.inject(FaultRule::new(Route::ConversationsList, Fault::rate_limited(7)).times(1));
+    mock.inject(FaultRule::new(Operation::ConversationsList, Fault::rate_limited(7)).times(1));
     let c = client(&mock.base_url(), mock.api_key(), RetryPolicy::default());
     let (result, delays, _) = paused(async move { c.conversations().list().first_page().await });
     assert!(result.is_ok(), "{result:?}");
@@ -162,7 +163,7 @@ fn retry_after_is_honoured_in_seconds_and_as_a_date_up_to_the_cap() {
     let in_30s = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(30));
     mock.clear_requests();
     mock.inject(FaultRule::new(
-        Route::ConversationsList,
+        Operation::ConversationsList,
         Fault::RateLimited {
             retry_after: Some(in_30s),
         },
@@ -174,7 +175,7 @@ fn retry_after_is_honoured_in_seconds_and_as_a_date_up_to_the_cap() {
 
     // Beyond the 60 s cap: the error comes back at once, no sleep.
     mock.clear_requests();
-    mock.inject(FaultRule::new(Route::ConversationsList, Fault::rate_limited(120)).times(1));
+    mock.inject(FaultRule::new(Operation::ConversationsList, Fault::rate_limited(120)).times(1));
     let c = client(&mock.base_url(), mock.api_key(), RetryPolicy::default());
     let (result, delays, _) = paused(async move { c.conversations().list().first_page().await });
     let err = result.unwrap_err();
@@ -184,7 +185,7 @@ fn retry_after_is_honoured_in_seconds_and_as_a_date_up_to_the_cap() {
         Some(Duration::from_secs(120))
     );
     assert!(delays.is_empty());
-    assert_eq!(attempts(&mock, Route::ConversationsList), 1);
+    assert_eq!(attempts(&mock, Operation::ConversationsList), 1);
 }
 
 #[test]
@@ -235,7 +236,7 @@ fn a_refused_connection_is_retried_for_get_and_post_and_retries_can_be_disabled(
 #[test]
 fn a_listing_takes_its_own_retry_policy_for_every_page() {
     let mock = mock_on_its_own_thread();
-    mock.inject(FaultRule::new(Route::ConversationsList, Fault::server_error(503)).always());
+    mock.inject(FaultRule::new(Operation::ConversationsList, Fault::server_error(503)).always());
     let c = client(&mock.base_url(), mock.api_key(), RetryPolicy::default());
     let (result, delays, _) = paused(async move {
         use futures::TryStreamExt;
@@ -244,11 +245,11 @@ fn a_listing_takes_its_own_retry_policy_for_every_page() {
     });
     assert_eq!(result.unwrap_err().status().unwrap().as_u16(), 503);
     assert!(delays.is_empty());
-    assert_eq!(attempts(&mock, Route::ConversationsList), 1);
+    assert_eq!(attempts(&mock, Operation::ConversationsList), 1);
 
     mock.clear_faults();
     mock.clear_requests();
-    mock.inject(FaultRule::new(Route::MessagesList, Fault::server_error(503)).times(1));
+    mock.inject(FaultRule::new(Operation::MessagesList, Fault::server_error(503)).times(1));
     let c = client(&mock.base_url(), mock.api_key(), RetryPolicy::none());
     let conversation = mock.demo().conversations[0].to_string();
     let policy = RetryPolicy::default().jitter(false);

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use futures::executor::block_on;
 use futures::{stream, Stream, StreamExt};
-use maiagent::completions::decode_events;
+use maiagent::chatbot::completions::decode_events;
 use maiagent::types::Completion;
 use maiagent::Error;
 use proptest::prelude::*;

@@ -228,7 +228,7 @@ fn the_public_types_can_cross_threads() {
     fn send<T: Send + 'static>() {}
     fn send_sync<T: Send + Sync + 'static>() {}
     send::<maiagent::ReplyStream>();
-    send::<maiagent::CompletionBuilder<maiagent::completions::Whole>>();
-    send::<maiagent::CompletionBuilder<maiagent::completions::Streaming>>();
+    send::<maiagent::CompletionBuilder<maiagent::chatbot::completions::Whole>>();
+    send::<maiagent::CompletionBuilder<maiagent::chatbot::completions::Streaming>>();
     send_sync::<maiagent::ChatSession>();
 }

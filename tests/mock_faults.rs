@@ -3,7 +3,8 @@
 
 mod mock_support;
 
-use maiagent::mock::{Fault, FaultRule, Matcher, MockConfig, Route};
+use maiagent::mock::{Fault, FaultRule, Matcher, MockConfig};
+use maiagent::Operation;
 use mock_support::{sse_data, Api};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -92,7 +93,7 @@ fn fault_names_parse_and_print() {
 async fn rate_limits_per_route_then_recover() {
     let api = Api::start().await;
     api.server
-        .inject(FaultRule::new(Route::ConversationsList, Fault::rate_limited(3)).times(2));
+        .inject(FaultRule::new(Operation::ConversationsList, Fault::rate_limited(3)).times(2));
     for _ in 0..2 {
         let response = api.get("conversations/").send().await.expect("send");
         assert_eq!(response.status(), 429);
@@ -287,7 +288,7 @@ async fn no_done_ends_without_done() {
 async fn stall_pauses_then_continues() {
     let api = Api::start().await;
     api.server.inject(FaultRule::new(
-        Route::CompletionsCreate,
+        Operation::ChatbotCompletionsCreate,
         Fault::Stall {
             after_events: 2,
             duration: Duration::from_millis(400),

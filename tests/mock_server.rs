@@ -3,7 +3,8 @@
 
 mod mock_support;
 
-use maiagent::mock::{MockConfig, MockServer, Route};
+use maiagent::mock::{MockConfig, MockServer};
+use maiagent::Operation;
 use mock_support::{sse_data, Api};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -70,13 +71,13 @@ async fn every_operation_answers_under_both_prefixes() {
             .expect("export");
         assert_eq!(xlsx.status(), 200);
 
-        let seen: HashSet<Route> = api
+        let seen: HashSet<Operation> = api
             .server
             .requests()
             .iter()
-            .filter_map(|r| r.route)
+            .filter_map(|r| r.operation)
             .collect();
-        assert_eq!(seen.len(), Route::ALL.len(), "{prefix}: {seen:?}");
+        assert_eq!(seen.len(), Operation::ALL.len(), "{prefix}: {seen:?}");
         assert!(api
             .server
             .requests()
@@ -551,7 +552,7 @@ async fn requests_are_recorded() {
         (post.method.as_str(), post.path.as_str()),
         ("POST", "/api/v1/messages/")
     );
-    assert_eq!(post.route, Some(Route::MessagesCreate));
+    assert_eq!(post.operation, Some(Operation::MessagesCreate));
     assert_eq!(post.body_json().expect("json")["content"], "記錄");
     assert_eq!(post.status, Some(201));
     assert_eq!(post.response_json().expect("json")["content"], "記錄");

@@ -1,5 +1,5 @@
 //! Property tests of every decoder of untrusted input: the completion stream decoder
-//! (`maiagent::completions::decode_events`), the response types (`serde_json::from_slice` into
+//! (`maiagent::chatbot::completions::decode_events`), the response types (`serde_json::from_slice` into
 //! `Message`, `MessagePage`, `Conversation`, `ConversationPage`, `ChatbotRecordPage`,
 //! `Completion`) and the webhook decoder (`maiagent::webhook::decode`).
 //!
@@ -21,7 +21,7 @@
 use bytes::Bytes;
 use futures::executor::block_on;
 use futures::{stream, StreamExt};
-use maiagent::completions::decode_events;
+use maiagent::chatbot::completions::decode_events;
 use maiagent::types::{
     ChatbotRecord, ChatbotRecordPage, Completion, Conversation, ConversationPage, Message,
     MessagePage,

@@ -31,38 +31,54 @@ fn operations(spec: &Value) -> Vec<(String, String, String)> {
     ops
 }
 
+/// The generated operation table holds exactly the spec's operations, each with the spec's
+/// method, path template, parameters and the idempotency its method implies.
 #[test]
-fn the_spec_has_exactly_the_ten_documented_operations() {
+fn the_operation_table_is_the_spec() {
     let spec = openapi_schema::load_spec();
-    let mut expected: Vec<(String, String, String)> = [
-        (
-            "POST",
-            "/chatbots/{chatbotId}/completions/",
-            "chatbot_completions_create",
-        ),
-        (
-            "GET",
-            "/chatbots/{chatbotPk}/records/",
-            "chatbot_records_list",
-        ),
-        (
-            "GET",
-            "/chatbots/{chatbotPk}/records/export-excel/",
-            "chatbot_records_export",
-        ),
-        ("GET", "/conversations/", "conversations_list"),
-        ("POST", "/conversations/", "conversations_create"),
-        ("GET", "/conversations/{id}/", "conversations_get"),
-        ("GET", "/messages/", "messages_list"),
-        ("POST", "/messages/", "messages_create"),
-        ("GET", "/messages/{id}/", "messages_get"),
-        ("POST", "/messages/outgoing/", "messages_outgoing_create"),
-    ]
-    .iter()
-    .map(|(m, p, id)| (m.to_string(), p.to_string(), id.to_string()))
-    .collect();
-    expected.sort();
-    assert_eq!(operations(&spec), expected);
+    let mut table: Vec<(String, String, String)> = maiagent::Operation::ALL
+        .iter()
+        .map(|op| {
+            let s = op.spec();
+            (
+                s.method.to_string(),
+                format!("/{}", s.path),
+                s.id.to_string(),
+            )
+        })
+        .collect();
+    table.sort();
+    let walked = operations(&spec);
+    assert!(!walked.is_empty());
+    assert_eq!(table, walked);
+    for op in maiagent::Operation::ALL {
+        let s = op.spec();
+        let item = &spec["paths"][format!("/{}", s.path)][s.method.as_str().to_lowercase()];
+        let declared = item["x-maiagent-idempotent"].as_bool();
+        let by_method = matches!(
+            s.method.as_str(),
+            "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS"
+        );
+        assert_eq!(s.idempotent, declared.unwrap_or(by_method), "{}", s.id);
+        for name in s.path_params {
+            assert!(s.path.contains(&format!("{{{name}}}")), "{}: {name}", s.id);
+        }
+        let query: Vec<&str> = item["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query")
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(s.query_params, query.as_slice(), "{}", s.id);
+        assert_eq!(op.to_string(), s.id);
+        assert_eq!(
+            maiagent::Operation::classify(&s.method, s.path),
+            Some(*op),
+            "{}",
+            s.id
+        );
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use futures::executor::block_on;
 use futures::{stream, StreamExt};
 use libfuzzer_sys::fuzz_target;
-use maiagent::completions::decode_events;
+use maiagent::chatbot::completions::decode_events;
 use maiagent::types::Completion;
 use maiagent::Error;
 

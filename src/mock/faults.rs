@@ -1,88 +1,8 @@
 //! Fault injection: what can go wrong, on which requests.
 
+use crate::Operation;
 use http::Method;
 use std::{fmt, str::FromStr, time::Duration};
-
-/// The ten operations of the spec, named by their `operationId`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Route {
-    /// `POST chatbots/{chatbotId}/completions/` (`chatbot_completions_create`).
-    CompletionsCreate,
-    /// `GET chatbots/{chatbotPk}/records/` (`chatbot_records_list`).
-    RecordsList,
-    /// `GET chatbots/{chatbotPk}/records/export-excel/` (`chatbot_records_export`).
-    RecordsExport,
-    /// `GET conversations/` (`conversations_list`).
-    ConversationsList,
-    /// `POST conversations/` (`conversations_create`).
-    ConversationsCreate,
-    /// `GET conversations/{id}/` (`conversations_get`).
-    ConversationsGet,
-    /// `GET messages/` (`messages_list`).
-    MessagesList,
-    /// `POST messages/` (`messages_create`).
-    MessagesCreate,
-    /// `GET messages/{id}/` (`messages_get`).
-    MessagesGet,
-    /// `POST messages/outgoing/` (`messages_outgoing_create`).
-    MessagesOutgoingCreate,
-}
-
-impl Route {
-    /// Every operation.
-    pub const ALL: [Route; 10] = [
-        Route::CompletionsCreate,
-        Route::RecordsList,
-        Route::RecordsExport,
-        Route::ConversationsList,
-        Route::ConversationsCreate,
-        Route::ConversationsGet,
-        Route::MessagesList,
-        Route::MessagesCreate,
-        Route::MessagesGet,
-        Route::MessagesOutgoingCreate,
-    ];
-
-    /// The spec's `operationId`.
-    pub fn operation_id(self) -> &'static str {
-        match self {
-            Route::CompletionsCreate => "chatbot_completions_create",
-            Route::RecordsList => "chatbot_records_list",
-            Route::RecordsExport => "chatbot_records_export",
-            Route::ConversationsList => "conversations_list",
-            Route::ConversationsCreate => "conversations_create",
-            Route::ConversationsGet => "conversations_get",
-            Route::MessagesList => "messages_list",
-            Route::MessagesCreate => "messages_create",
-            Route::MessagesGet => "messages_get",
-            Route::MessagesOutgoingCreate => "messages_outgoing_create",
-        }
-    }
-
-    /// The operation a request names: its method and its path under `/api/v1/` or `/api/`.
-    pub fn classify(method: &Method, path: &str) -> Option<Route> {
-        let rest = strip_api_prefix(path)?;
-        let segments: Vec<&str> = rest.strip_suffix('/')?.split('/').collect();
-        let get = *method == Method::GET;
-        let post = *method == Method::POST;
-        let route = match segments.as_slice() {
-            ["conversations"] if get => Route::ConversationsList,
-            ["conversations"] if post => Route::ConversationsCreate,
-            ["conversations", id] if get && !id.is_empty() => Route::ConversationsGet,
-            ["messages"] if get => Route::MessagesList,
-            ["messages"] if post => Route::MessagesCreate,
-            ["messages", "outgoing"] if post => Route::MessagesOutgoingCreate,
-            ["messages", id] if get && !id.is_empty() && *id != "outgoing" => Route::MessagesGet,
-            ["chatbots", id, "completions"] if post && !id.is_empty() => Route::CompletionsCreate,
-            ["chatbots", id, "records"] if get && !id.is_empty() => Route::RecordsList,
-            ["chatbots", id, "records", "export-excel"] if get && !id.is_empty() => {
-                Route::RecordsExport
-            }
-            _ => return None,
-        };
-        Some(route)
-    }
-}
 
 /// The path after `/api/v1/` or `/api/`.
 pub(crate) fn strip_api_prefix(path: &str) -> Option<&str> {
@@ -96,8 +16,8 @@ pub(crate) fn strip_api_prefix(path: &str) -> Option<&str> {
 pub enum Matcher {
     /// Every request.
     Any,
-    /// Requests for one operation.
-    Route(Route),
+    /// Requests for one operation of the table.
+    Operation(Operation),
     /// Requests whose path starts with `path_prefix` (and whose method is `method`, if given).
     /// A prefix starting with `/` is matched against the whole path; any other prefix against
     /// the path after `/api/v1/` or `/api/` (`"conversations/"`).
@@ -122,7 +42,10 @@ impl Matcher {
     pub fn matches(&self, method: &Method, path: &str) -> bool {
         match self {
             Matcher::Any => true,
-            Matcher::Route(route) => Route::classify(method, path) == Some(*route),
+            Matcher::Operation(op) => {
+                strip_api_prefix(path).and_then(|rest| Operation::classify(method, rest))
+                    == Some(*op)
+            }
             Matcher::Prefix {
                 method: m,
                 path_prefix,
@@ -141,9 +64,9 @@ impl Matcher {
     }
 }
 
-impl From<Route> for Matcher {
-    fn from(route: Route) -> Self {
-        Matcher::Route(route)
+impl From<Operation> for Matcher {
+    fn from(op: Operation) -> Self {
+        Matcher::Operation(op)
     }
 }
 
@@ -309,10 +232,11 @@ impl FromStr for Fault {
 /// [`MockServer::inject`](super::MockServer::inject).
 ///
 /// ```
-/// use maiagent::mock::{Fault, FaultRule, Route};
+/// use maiagent::mock::{Fault, FaultRule};
+/// use maiagent::Operation;
 ///
 /// // The next two conversation listings answer 429, the third one works.
-/// let rule = FaultRule::new(Route::ConversationsList, Fault::rate_limited(0)).times(2);
+/// let rule = FaultRule::new(Operation::ConversationsList, Fault::rate_limited(0)).times(2);
 /// # let _ = rule;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

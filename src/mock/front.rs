@@ -1,7 +1,8 @@
 //! The layers every request passes: recording, fault injection, authentication; and the
 //! Django REST framework error bodies.
 
-use super::{faults::take_fault, lock, paging::Query, Fault, RecordedRequest, Route, Shared};
+use super::{faults::take_fault, lock, paging::Query, Fault, RecordedRequest, Shared};
+use crate::Operation;
 use axum::{
     body::Body,
     extract::{Request, State},
@@ -57,7 +58,8 @@ pub(crate) async fn front(
     let (mut parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().map(str::to_string);
-    let route = Route::classify(&parts.method, &path);
+    let operation = super::faults::strip_api_prefix(&path)
+        .and_then(|rest| Operation::classify(&parts.method, rest));
     let body = axum::body::to_bytes(body, MAX_BODY).await;
     let fault: Result<Option<Fault>, String> = match parts.headers.get("x-mock-fault") {
         Some(value) => match value.to_str().map(str::parse::<Fault>) {
@@ -74,7 +76,7 @@ pub(crate) async fn front(
         query: raw_query.clone(),
         headers: parts.headers.clone(),
         body: body.as_ref().cloned().unwrap_or_default(),
-        route,
+        operation,
         fault: fault.clone().ok().flatten(),
         status: None,
         response_headers: http::HeaderMap::new(),

@@ -1,23 +1,24 @@
 //! An embedded, stateful mock of the MaiAgent API, for tests, examples and demos.
 //!
 //! [`MockServer::start`] runs an HTTP server on `127.0.0.1` inside the current tokio runtime. It
-//! answers the ten operations of `openapi/maiagent.yaml` under both `/api/v1/` and `/api/`, keeps
+//! answers every operation of `openapi/maiagent.yaml` (the generated [`Operation`](crate::Operation) table) under both `/api/v1/` and `/api/`, keeps
 //! conversations, messages and chatbot records in memory, streams completions as server-sent
 //! events, writes real `.xlsx` exports, and POSTs the bot's replies to a webhook URL. It behaves
 //! like the server where clients notice: `Authorization: Api-Key <key>` is checked, errors are
 //! Django REST framework bodies, paths need their trailing slash, pages link to each other with
 //! absolute `next` / `previous` URLs.
 //!
-//! Every request is recorded ([`MockServer::requests`]) and faults can be injected per route
+//! Every request is recorded ([`MockServer::requests`]) and faults can be injected per operation
 //! ([`MockServer::inject`]) or per request (the `x-mock-fault` header, see [`Fault`]).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use maiagent::mock::{Fault, FaultRule, MockConfig, MockServer, Route};
+//! use maiagent::mock::{Fault, FaultRule, MockConfig, MockServer};
+//! use maiagent::Operation;
 //!
 //! let server = MockServer::start_with(MockConfig::for_tests()).await?;
 //! let url = format!("{}conversations/", server.base_url());
-//! server.inject(FaultRule::new(Route::ConversationsList, Fault::server_error(503)).times(2));
+//! server.inject(FaultRule::new(Operation::ConversationsList, Fault::server_error(503)).times(2));
 //! // ... point a client at `url` with `Authorization: Api-Key {server.api_key()}` ...
 //! assert!(server.requests().is_empty());
 //! server.shutdown().await;
@@ -35,7 +36,7 @@ mod state;
 mod validate;
 mod webhook;
 
-pub use faults::{Fault, FaultRule, Matcher, ParseFaultError, Route};
+pub use faults::{Fault, FaultRule, Matcher, ParseFaultError};
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
@@ -152,7 +153,7 @@ pub struct RecordedRequest {
     /// The request body.
     pub body: Bytes,
     /// The operation the path and method name, if any.
-    pub route: Option<Route>,
+    pub operation: Option<crate::Operation>,
     /// The fault applied to this request, if any.
     pub fault: Option<Fault>,
     /// The response status; `None` while the response is being prepared.

@@ -1,4 +1,4 @@
-//! The ten operations, on in-memory state.
+//! Every operation of the table, on in-memory state.
 #![allow(clippy::result_large_err)] // The error side is the HTTP answer, made once per request.
 
 use super::{
@@ -11,12 +11,13 @@ use super::{
     validate, webhook, Shared,
 };
 use crate::types::{ChatbotRecordPage, Completion, ConversationPage, MessageCreate, MessagePage};
+use crate::Operation;
 use axum::{
     body::Bytes,
     extract::{DefaultBodyLimit, Path, State},
     middleware::from_fn_with_state,
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{on, MethodFilter, MethodRouter},
     Extension, Json, Router,
 };
 use http::{header, Method, StatusCode};
@@ -29,24 +30,15 @@ type Info = Extension<RequestInfo>;
 type CursorParts<T> = (Option<String>, Option<String>, Vec<T>);
 type Id1 = Result<Path<String>, axum::extract::rejection::PathRejection>;
 
-/// The app: the API under `/api/v1/` and `/api/`, behind the recording and fault layer.
+/// The app: every operation of the table under `/api/v1/` and `/api/`, behind the recording and
+/// fault layer.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    let api = Router::new()
-        .route(
-            "/conversations/",
-            get(conversations_list).post(conversations_create),
-        )
-        .route("/conversations/{id}/", get(conversations_get))
-        .route("/messages/", get(messages_list).post(messages_create))
-        .route("/messages/outgoing/", post(messages_outgoing_create))
-        .route("/messages/{id}/", get(messages_get))
-        .route("/chatbots/{chatbot}/completions/", post(completions_create))
-        .route("/chatbots/{chatbot}/records/", get(records_list))
-        .route(
-            "/chatbots/{chatbot}/records/export-excel/",
-            get(records_export),
-        )
-        .route_layer(from_fn_with_state(Arc::clone(&shared), front::auth));
+    let mut api = Router::new();
+    for op in Operation::ALL {
+        // Routes with the same path merge their methods.
+        api = api.route(&format!("/{}", op.spec().path), handler(*op));
+    }
+    let api = api.route_layer(from_fn_with_state(Arc::clone(&shared), front::auth));
     Router::new()
         .nest("/api/v1", api.clone())
         .nest("/api", api)
@@ -55,6 +47,25 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(DefaultBodyLimit::disable())
         .layer(from_fn_with_state(Arc::clone(&shared), front::front))
         .with_state(shared)
+}
+
+/// The handler of each operation. The match is exhaustive: an operation added to the spec does
+/// not compile until the mock serves it.
+fn handler(op: Operation) -> MethodRouter<Arc<Shared>> {
+    let method = MethodFilter::try_from(op.spec().method.clone())
+        .expect("the table holds standard methods only");
+    match op {
+        Operation::ChatbotCompletionsCreate => on(method, completions_create),
+        Operation::ChatbotRecordsList => on(method, records_list),
+        Operation::ChatbotRecordsExport => on(method, records_export),
+        Operation::ConversationsList => on(method, conversations_list),
+        Operation::ConversationsCreate => on(method, conversations_create),
+        Operation::ConversationsGet => on(method, conversations_get),
+        Operation::MessagesList => on(method, messages_list),
+        Operation::MessagesCreate => on(method, messages_create),
+        Operation::MessagesGet => on(method, messages_get),
+        Operation::MessagesOutgoingCreate => on(method, messages_outgoing_create),
+    }
 }
 
 async fn not_found() -> Response {

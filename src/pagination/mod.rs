@@ -1,6 +1,6 @@
 //! Streams over every page, or every item, of a listing.
 //!
-//! Every listing ([`ListConversations`], [`ListMessages`], [`ListRecords`]) has
+//! Every listing (a [`Listing`] of a list operation of the spec) has
 //! `.pages()`, a [`Pages`] stream of whole pages, and `.items()`, an [`Items`] stream of the
 //! items of every page in order. Both are lazy: a page is requested only when the consumer asks
 //! for more than the pages already fetched hold, one page at a time, so memory stays bounded by
@@ -48,13 +48,7 @@
 //!
 //! [`Client`]: crate::Client
 
-use crate::resources::chatbots::ListRecords;
-use crate::resources::conversations::ListConversations;
-use crate::resources::messages::ListMessages;
-use crate::types::{
-    ChatbotRecord, ChatbotRecordPage, Conversation, ConversationPage, Message, MessagePage,
-};
-use crate::Error;
+use crate::{Error, Operation};
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -64,41 +58,42 @@ use std::task::{Context, Poll};
 pub const MAX_EMPTY_PAGES: u32 = 100;
 
 mod engine;
+mod listing;
 
 pub use engine::cursor_of;
-use engine::{cursor_pages, numbered_pages};
+pub use listing::Listing;
 
-mod sealed {
+pub(crate) mod sealed {
+    /// Implemented by the page types of the operation table only.
     pub trait Sealed {}
-    impl Sealed for crate::types::ConversationPage {}
-    impl Sealed for crate::types::MessagePage {}
-    impl Sealed for crate::types::ChatbotRecordPage {}
 }
 
 /// A page of a listing: its items and the link to the next page.
 ///
-/// Implemented by [`ConversationPage`], [`MessagePage`] and [`ChatbotRecordPage`]; useful when
-/// walking pages by hand with `.page(..)`.
+/// Implemented by the response type of every list operation of the spec (the operation table
+/// generates the impls); useful when walking pages by hand with [`Listing::page`].
 ///
 /// ```no_run
 /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
 /// use maiagent::pagination::Page;
 ///
 /// let listing = client.conversations().list().page_size(50);
-/// let mut cursor = None;
+/// let mut page = listing.first_page().await?;
 /// loop {
-///     let page = listing.page(cursor).await?;
 ///     println!("{} conversations", page.items().len());
-///     cursor = page.next_cursor();
-///     if cursor.is_none() {
-///         break;
+///     match page.next_cursor() {
+///         Some(cursor) => page = listing.page(cursor).await?,
+///         None => break,
 ///     }
 /// }
 /// # Ok(()) }
 /// ```
-pub trait Page: sealed::Sealed + Send + 'static {
+pub trait Page: sealed::Sealed + serde::de::DeserializeOwned + Send + 'static {
     /// The type of the page's items.
     type Item: Send + 'static;
+
+    /// The list operation whose response this is.
+    const OPERATION: Operation;
 
     /// The items of this page.
     fn items(&self) -> &[Self::Item];
@@ -119,16 +114,21 @@ pub trait Page: sealed::Sealed + Send + 'static {
     }
 }
 
+/// Makes a generated page type a [`Page`] of its list operation; invoked by the operation table
+/// (`build/table.rs`) for every listing of the spec.
 macro_rules! impl_page {
-    ($page:ty, $item:ty) => {
-        impl Page for $page {
-            type Item = $item;
+    ($page:ident, $item:ident, $operation:expr) => {
+        impl $crate::pagination::sealed::Sealed for $crate::types::$page {}
 
-            fn items(&self) -> &[$item] {
+        impl $crate::pagination::Page for $crate::types::$page {
+            type Item = $crate::types::$item;
+            const OPERATION: $crate::Operation = $operation;
+
+            fn items(&self) -> &[$crate::types::$item] {
                 &self.results
             }
 
-            fn into_items(self) -> Vec<$item> {
+            fn into_items(self) -> Vec<$crate::types::$item> {
                 self.results
             }
 
@@ -142,10 +142,7 @@ macro_rules! impl_page {
         }
     };
 }
-
-impl_page!(ConversationPage, Conversation);
-impl_page!(MessagePage, Message);
-impl_page!(ChatbotRecordPage, ChatbotRecord);
+pub(crate) use impl_page;
 
 /// A lazy stream of the pages of a listing; see [the module docs](self).
 ///
@@ -183,6 +180,18 @@ impl<P> Stream for Pages<P> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
+    }
+}
+
+impl<P> Pages<P> {
+    pub(crate) fn from_stream(inner: BoxStream<'static, Result<P, Error>>) -> Self {
+        Self { inner }
+    }
+}
+
+impl<T> Items<T> {
+    pub(crate) fn from_stream(inner: BoxStream<'static, Result<T, Error>>) -> Self {
+        Self { inner }
     }
 }
 
@@ -243,144 +252,5 @@ impl<T> Stream for Items<T> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
-    }
-}
-
-impl ListConversations<'_> {
-    /// Every page of the listing, as a lazy stream; see [the module docs](crate::pagination).
-    ///
-    /// ```no_run
-    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
-    /// use futures::TryStreamExt;
-    ///
-    /// let mut pages = client.conversations().list().inbox("inbox-id").page_size(50).pages();
-    /// while let Some(page) = pages.try_next().await? {
-    ///     println!("{} conversations", page.results.len());
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn pages(&self) -> Pages<ConversationPage> {
-        let client = self.client.clone();
-        let (inbox, keyword, page_size) =
-            (self.inbox.clone(), self.keyword.clone(), self.page_size);
-        let options = self.options.clone();
-        cursor_pages(move |cursor| {
-            ListConversations {
-                client: &client,
-                inbox: inbox.clone(),
-                keyword: keyword.clone(),
-                page_size,
-                options: options.clone(),
-            }
-            .page(cursor)
-        })
-    }
-
-    /// Every conversation of the listing, across all pages, as a lazy stream; see
-    /// [the module docs](crate::pagination).
-    ///
-    /// ```no_run
-    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
-    /// use futures::TryStreamExt;
-    ///
-    /// let mut conversations = client.conversations().list().keyword("refund").items();
-    /// while let Some(conversation) = conversations.try_next().await? {
-    ///     println!("{} {:?}", conversation.id, conversation.title);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn items(&self) -> Items<Conversation> {
-        self.pages().items()
-    }
-}
-
-impl ListMessages<'_> {
-    /// Every page of the listing, as a lazy stream; see [the module docs](crate::pagination).
-    ///
-    /// ```no_run
-    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
-    /// use futures::TryStreamExt;
-    ///
-    /// let mut pages = client.messages().list("8e44604a-8278-4c96-96b5-3e5a0548d738").pages();
-    /// while let Some(page) = pages.try_next().await? {
-    ///     println!("{} messages", page.results.len());
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn pages(&self) -> Pages<MessagePage> {
-        let client = self.client.clone();
-        let (conversation, page_size) = (self.conversation.clone(), self.page_size);
-        let options = self.options.clone();
-        cursor_pages(move |cursor| {
-            ListMessages {
-                client: &client,
-                conversation: conversation.clone(),
-                page_size,
-                options: options.clone(),
-            }
-            .page(cursor)
-        })
-    }
-
-    /// Every message of the conversation, across all pages, as a lazy stream; see
-    /// [the module docs](crate::pagination).
-    ///
-    /// ```no_run
-    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
-    /// use futures::TryStreamExt;
-    ///
-    /// let mut messages = client.messages().list("8e44604a-8278-4c96-96b5-3e5a0548d738").items();
-    /// while let Some(message) = messages.try_next().await? {
-    ///     println!("{:?}", message.content);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn items(&self) -> Items<Message> {
-        self.pages().items()
-    }
-}
-
-impl ListRecords<'_> {
-    /// Every page of the listing (page 1, 2, …), as a lazy stream; see
-    /// [the module docs](crate::pagination).
-    ///
-    /// ```no_run
-    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
-    /// use futures::TryStreamExt;
-    ///
-    /// let mut pages = client.chatbot("b5c4…").records().page_size(100).pages();
-    /// while let Some(page) = pages.try_next().await? {
-    ///     println!("{} records (of {:?})", page.results.len(), page.count);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn pages(&self) -> Pages<ChatbotRecordPage> {
-        let client = self.client.clone();
-        let (chatbot, page_size) = (self.chatbot.clone(), self.page_size);
-        let options = self.options.clone();
-        numbered_pages(move |number| {
-            ListRecords {
-                client: &client,
-                chatbot: chatbot.clone(),
-                page_size,
-                options: options.clone(),
-            }
-            .page(number)
-        })
-    }
-
-    /// Every record of the chatbot, across all pages, as a lazy stream; see
-    /// [the module docs](crate::pagination).
-    ///
-    /// ```no_run
-    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
-    /// use futures::TryStreamExt;
-    ///
-    /// let records: Vec<_> = client.chatbot("b5c4…").records().items().try_collect().await?;
-    /// println!("{} records", records.len());
-    /// # Ok(()) }
-    /// ```
-    pub fn items(&self) -> Items<ChatbotRecord> {
-        self.pages().items()
     }
 }

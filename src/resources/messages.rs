@@ -1,41 +1,36 @@
 //! Messages: list, get, send, send outgoing.
 
 use crate::call::CallOptions;
+use crate::pagination::Listing;
+use crate::transport::Request;
 use crate::types::{AttachmentInput, CanvasInput, Message, MessageCreate, MessagePage};
+use crate::Operation;
 use crate::{Call, Client, Error};
 use futures::future::BoxFuture;
 use std::future::IntoFuture;
 use std::time::Duration;
 
 /// The messages of conversations: `client.messages()`.
-#[derive(Debug, Clone, Copy)]
-pub struct Messages<'a> {
-    client: &'a Client,
+#[derive(Debug, Clone)]
+pub struct Messages {
+    client: Client,
 }
 
 impl Client {
     /// Messages: list, get, send, send outgoing.
-    pub fn messages(&self) -> Messages<'_> {
-        Messages { client: self }
+    pub fn messages(&self) -> Messages {
+        Messages {
+            client: self.clone(),
+        }
     }
 }
 
-impl<'a> Messages<'a> {
+impl Messages {
     /// One message of a conversation (`GET messages/{id}/?conversation=`).
     pub fn get(&self, id: impl AsRef<str>, conversation: impl AsRef<str>) -> Call<Message> {
-        let id = id.as_ref().to_string();
-        let conversation = conversation.as_ref().to_string();
-        Call::new(self.client, "messages_get", true, move |c| {
-            let (id, conversation) = (id.clone(), conversation.clone());
-            async move {
-                c.generated()
-                    .messages_get()
-                    .id(id)
-                    .conversation(conversation)
-                    .send()
-                    .await
-            }
-        })
+        let request = Request::new(Operation::MessagesGet, &[id.as_ref()])
+            .param("conversation", conversation.as_ref());
+        Call::new(&self.client, request)
     }
 
     /// Posts a message into a conversation (`POST messages/`). The bot's reply arrives later by
@@ -51,7 +46,7 @@ impl<'a> Messages<'a> {
     /// # Ok(()) }
     /// ```
     pub fn send(&self, conversation: impl AsRef<str>, content: impl Into<String>) -> SendMessage {
-        SendMessage::new(self.client, false, conversation.as_ref(), content.into())
+        SendMessage::new(&self.client, false, conversation.as_ref(), content.into())
     }
 
     /// Posts an outgoing message (sent to the contact as the agent) into a conversation
@@ -61,17 +56,12 @@ impl<'a> Messages<'a> {
         conversation: impl AsRef<str>,
         content: impl Into<String>,
     ) -> SendMessage {
-        SendMessage::new(self.client, true, conversation.as_ref(), content.into())
+        SendMessage::new(&self.client, true, conversation.as_ref(), content.into())
     }
 
     /// Lists the messages of a conversation (`GET messages/`).
-    pub fn list(&self, conversation: impl AsRef<str>) -> ListMessages<'a> {
-        ListMessages {
-            client: self.client,
-            conversation: conversation.as_ref().to_string(),
-            page_size: None,
-            options: Default::default(),
-        }
+    pub fn list(&self, conversation: impl AsRef<str>) -> Listing<MessagePage> {
+        Listing::new(&self.client, &[]).filter("conversation", conversation.as_ref())
     }
 }
 
@@ -148,25 +138,13 @@ impl SendMessage {
 
     /// The call, for [`Call::send_with_response`].
     pub fn into_call(self) -> Call<Message> {
-        let body = self.body;
-        let call = if self.outgoing {
-            Call::new(&self.client, "messages_outgoing_create", false, move |c| {
-                let body = body.clone();
-                async move {
-                    c.generated()
-                        .messages_outgoing_create()
-                        .body(body)
-                        .send()
-                        .await
-                }
-            })
+        let operation = if self.outgoing {
+            Operation::MessagesOutgoingCreate
         } else {
-            Call::new(&self.client, "messages_create", false, move |c| {
-                let body = body.clone();
-                async move { c.generated().messages_create().body(body).send().await }
-            })
+            Operation::MessagesCreate
         };
-        call.with_options(self.options)
+        let request = Request::new(operation, &[]).json(&self.body);
+        Call::new(&self.client, request).with_options(self.options)
     }
 }
 
@@ -176,53 +154,6 @@ impl IntoFuture for SendMessage {
 
     fn into_future(self) -> Self::IntoFuture {
         self.into_call().into_future()
-    }
-}
-
-/// A listing of a conversation's messages; see [`Messages::list`].
-#[derive(Debug, Clone)]
-#[must_use = "a listing does nothing until a page is requested"]
-pub struct ListMessages<'a> {
-    pub(crate) client: &'a Client,
-    pub(crate) conversation: String,
-    pub(crate) page_size: Option<u32>,
-    pub(crate) options: crate::call::CallOptions,
-}
-
-impl ListMessages<'_> {
-    /// How many messages each page holds (the server's default otherwise).
-    pub fn page_size(mut self, n: u32) -> Self {
-        self.page_size = Some(n);
-        self
-    }
-
-    crate::call::call_option_setters!(
-        /// It applies to every page request of the listing.
-    );
-
-    /// One page: the first when `cursor` is `None`, else the page the cursor names.
-    pub fn page(&self, cursor: Option<String>) -> Call<MessagePage> {
-        let conversation = self.conversation.clone();
-        let page_size = self.page_size;
-        Call::new(self.client, "messages_list", true, move |c| {
-            let (conversation, cursor) = (conversation.clone(), cursor.clone());
-            async move {
-                let mut req = c.generated().messages_list().conversation(conversation);
-                if let Some(v) = page_size {
-                    req = req.page_size(i64::from(v));
-                }
-                if let Some(v) = cursor {
-                    req = req.cursor(v);
-                }
-                req.send().await
-            }
-        })
-        .with_options(self.options.clone())
-    }
-
-    /// The first page.
-    pub fn first_page(&self) -> Call<MessagePage> {
-        self.page(None)
     }
 }
 

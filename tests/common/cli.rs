@@ -2,7 +2,7 @@
 //! runtime, the binary with none of the user's settings, its output, long-running children.
 
 use assert_cmd::Command;
-use maiagent::mock::{MockConfig, MockServer, Route};
+use maiagent::mock::{MockConfig, MockServer};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -54,11 +54,11 @@ impl Mock {
     }
 
     /// How many requests of `route` the mock received.
-    pub fn count(&self, route: Route) -> usize {
+    pub fn count(&self, route: Operation) -> usize {
         self.server()
             .requests()
             .iter()
-            .filter(|r| r.route == Some(route))
+            .filter(|r| r.operation == Some(route))
             .count()
     }
 }

@@ -46,10 +46,10 @@ pub use session::ChatSession;
 pub use sse::decode_events;
 pub use stream::ReplyStream;
 
-use crate::resources::chatbots::Chatbot;
+use super::Chatbot;
 use crate::types::CompletionMessage;
 
-impl<'a> Chatbot<'a> {
+impl Chatbot {
     /// A message to this chatbot whose reply comes whole (`isStreaming: false`); await it for
     /// the [`Completion`](crate::types::Completion), or set more of the message first.
     ///

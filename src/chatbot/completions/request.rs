@@ -3,11 +3,10 @@
 use super::session::SessionState;
 use super::ReplyStream;
 use crate::call::{call_option_setters, CallOptions};
+use crate::transport::{self, Request, Waits};
 use crate::types::{AttachmentInput, Completion, CompletionMessage, CompletionRequest};
-use crate::{Call, Client, Error, ResponseValue};
-use bytes::Bytes;
+use crate::{Call, Client, Error, Operation, Response};
 use futures::future::BoxFuture;
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use std::future::IntoFuture;
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -22,8 +21,8 @@ pub struct Streaming;
 
 /// A message to a chatbot, ready to send (`POST chatbots/{chatbotId}/completions/`).
 ///
-/// Made by [`Chatbot::complete`](crate::resources::chatbots::Chatbot::complete) (whole reply),
-/// [`Chatbot::stream`](crate::resources::chatbots::Chatbot::stream) or [`stream`](Self::stream)
+/// Made by [`Chatbot::complete`](crate::Chatbot::complete) (whole reply),
+/// [`Chatbot::stream`](crate::Chatbot::stream) or [`stream`](Self::stream)
 /// (streamed reply), and [`ChatSession::message`](super::ChatSession::message). Await it to send.
 ///
 /// A completion creates a message, so it is retried only when it provably never reached the
@@ -115,28 +114,15 @@ impl CompletionBuilder<Whole> {
 
     /// Sends the message and returns the whole reply.
     pub async fn send(self) -> Result<Completion, Error> {
-        self.send_with_response()
-            .await
-            .map(ResponseValue::into_inner)
+        self.send_with_response().await.map(Response::into_inner)
     }
 
     /// Sends the message and returns the whole reply with the response's status and headers.
-    pub async fn send_with_response(self) -> Result<ResponseValue<Completion>, Error> {
+    pub async fn send_with_response(self) -> Result<Response<Completion>, Error> {
         let body = self.prepare(false)?;
-        let chatbot = self.chatbot.clone();
-        let mut call = Call::new(
-            &self.client,
-            "chatbot_completions_create",
-            false,
-            move |c| {
-                let (chatbot, body) = (chatbot.clone(), body.clone());
-                async move {
-                    let request = c.generated().chatbot_completions_create();
-                    request.chatbot_id(chatbot).body(body).send().await
-                }
-            },
-        );
-        call = call.with_options(self.options.clone());
+        let request = self.http_request(&body);
+        let call: Call<Completion> =
+            Call::new(&self.client, request).with_options(self.options.clone());
         let reply = call.send_with_response().await?;
         if let (Some(session), Some(id)) = (&self.session, &reply.conversation_id) {
             session.set(id.clone());
@@ -165,50 +151,18 @@ impl CompletionBuilder<Streaming> {
     /// An unsuccessful status is returned here as [`Error::Api`] with the body, not as an event.
     pub async fn send(self) -> Result<ReplyStream, Error> {
         let body = self.prepare(true)?;
-        let body = Bytes::from(
-            serde_json::to_vec(&body).map_err(|e| Error::InvalidRequest {
-                message: format!("cannot encode the completion request: {e}"),
-            })?,
-        );
+        let request = self.http_request(&body).accept("text/event-stream");
         let settings = self.client.settings();
-        let policy = self.options.retry_policy(settings).clone();
-        let timeout = self.options.timeout(settings);
         let idle = self.idle_timeout.unwrap_or(settings.stream_idle_timeout);
         let max_event_size = self.max_event_size.unwrap_or(settings.max_event_size);
-        let path = format!(
-            "chatbots/{}/completions/",
-            progenitor_client::encode_path(&self.chatbot)
-        );
-        let response =
-            crate::retry::with_retries(&policy, false, "chatbot_completions_create", || {
-                let request = self
-                    .client
-                    .request(reqwest::Method::POST, &path)
-                    .header(ACCEPT, "text/event-stream")
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.clone());
-                let attempt = async move {
-                    let answer = async {
-                        let response = request.send().await.map_err(Error::from_transport)?;
-                        if !response.status().is_success() {
-                            return Err(crate::error::api_error(response).await);
-                        }
-                        Ok(response)
-                    };
-                    tokio::time::timeout(idle, answer)
-                        .await
-                        .unwrap_or(Err(Error::IdleTimeout { after: idle }))
-                };
-                async move {
-                    match timeout {
-                        Some(after) => tokio::time::timeout(after, attempt)
-                            .await
-                            .unwrap_or(Err(Error::Timeout { after })),
-                        None => attempt.await,
-                    }
-                }
-            })
-            .await?;
+        let waits = Waits {
+            attempt: self.options.timeout(settings),
+            headers: Some(idle),
+        };
+        let response = transport::execute(&self.client, &request, &self.options, waits, |r| {
+            std::future::ready(Ok(r))
+        })
+        .await?;
         Ok(ReplyStream::new(
             response,
             idle,
@@ -302,6 +256,11 @@ impl<M> CompletionBuilder<M> {
                 None
             }
         }
+    }
+
+    /// The request of this completion with `body`.
+    fn http_request(&self, body: &CompletionRequest) -> Request {
+        Request::new(Operation::ChatbotCompletionsCreate, &[&self.chatbot]).json(body)
     }
 
     /// The body to send, with the session's conversation.

@@ -16,9 +16,10 @@
 //! disk, then renamed to the final name. A download that fails or is cancelled half-way removes
 //! its temporary file and never leaves a partial file under the final name.
 
+use super::Chatbot;
 use crate::call::CallOptions;
-use crate::resources::chatbots::Chatbot;
-use crate::{Call, Client, Error};
+use crate::transport::{self, Request, Waits};
+use crate::{Client, Error, Operation};
 use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
@@ -36,7 +37,7 @@ mod disposition;
 
 use disposition::{content_disposition_file_name, sanitize_file_name};
 
-impl Chatbot<'_> {
+impl Chatbot {
     /// Exports the chatbot's records as an Excel (`.xlsx`) spreadsheet
     /// (`GET chatbots/{id}/records/export-excel/`).
     ///
@@ -93,23 +94,19 @@ impl ExportRecords {
 
     /// Sends the request; returns the [`Export`] once the response headers arrive.
     pub async fn send(self) -> Result<Export, Error> {
-        let chatbot = self.chatbot.clone();
-        let call = Call::new(&self.client, "chatbot_records_export", true, move |c| {
-            let chatbot = chatbot.clone();
-            async move {
-                c.generated()
-                    .chatbot_records_export()
-                    .chatbot_pk(chatbot)
-                    .send()
-                    .await
-            }
+        let request = Request::new(Operation::ChatbotRecordsExport, &[&self.chatbot]);
+        let waits = Waits {
+            attempt: self.options.timeout(self.client.settings()),
+            headers: None,
+        };
+        let response = transport::execute(&self.client, &request, &self.options, waits, |r| {
+            std::future::ready(Ok(r))
         })
-        .with_options(self.options);
-        let response = call.send_with_response().await?;
+        .await?;
         let status = response.status();
         let headers = response.headers().clone();
         let idle = self.client.settings().stream_idle_timeout;
-        let body = body_stream(response.into_inner().into_inner(), idle);
+        let body = body_stream(Box::pin(response.bytes_stream()), idle);
         Ok(Export {
             status,
             file_name: headers

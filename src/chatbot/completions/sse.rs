@@ -50,7 +50,7 @@ const NOT_DRAINING: usize = usize::MAX;
 /// let body = "data: {\"conversationId\":\"c1\",\"content\":\"Hel\",\"done\":false}\n\n\
 ///             data: {\"conversationId\":\"c1\",\"content\":\"lo\",\"done\":true}\n\n";
 /// let chunks = body.as_bytes().chunks(7).map(|c| Ok(Bytes::copy_from_slice(c)));
-/// let events: Vec<_> = maiagent::completions::decode_events(stream::iter(chunks), 1 << 20)
+/// let events: Vec<_> = maiagent::chatbot::completions::decode_events(stream::iter(chunks), 1 << 20)
 ///     .collect()
 ///     .await;
 /// let text: String = events.iter().map(|e| e.as_ref().unwrap().content.as_str()).collect();

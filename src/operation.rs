@@ -1,0 +1,143 @@
+//! The operation table, generated from `openapi/maiagent.yaml` by `build/table.rs`.
+//!
+//! Every operation of the spec is one [`Operation`], and [`Operation::spec`] says how it is
+//! called: method, path template, parameters, pagination style, media types, and whether it may
+//! be retried after it reached the server. The client's calls, its retry rules, the mock's router
+//! and the tests all read this table, so an operation added to the spec reaches all of them.
+//!
+//! ```
+//! use maiagent::{Operation, Pagination};
+//!
+//! let get = Operation::ConversationsGet.spec();
+//! assert_eq!(get.method, http::Method::GET);
+//! assert_eq!(get.path, "conversations/{id}/");
+//! assert!(get.idempotent);
+//! assert_eq!(Operation::ConversationsList.spec().pagination, Some(Pagination::Cursor));
+//! assert!(Operation::ALL.iter().any(|op| !op.spec().idempotent));
+//! ```
+
+use http::Method;
+
+/// How a listing's pages follow each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Pagination {
+    /// `?cursor=` taken from each page's `next` link.
+    Cursor,
+    /// `?page=` numbers, 1 first.
+    PageNumber,
+}
+
+/// One operation of the spec: how it is called.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct OperationSpec {
+    /// The spec's `operationId`.
+    pub id: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template relative to the base URL, with its trailing slash
+    /// (`conversations/{id}/`).
+    pub path: &'static str,
+    /// The names of the path parameters, in the order they appear in the template.
+    pub path_params: &'static [&'static str],
+    /// The names of the query parameters.
+    pub query_params: &'static [&'static str],
+    /// The pagination style of a listing.
+    pub pagination: Option<Pagination>,
+    /// The request body's media type, when the operation takes a body.
+    pub request_media: Option<&'static str>,
+    /// The media types of the success response (`application/json`, `text/event-stream`, ...).
+    pub response_media: &'static [&'static str],
+    /// Whether the operation may be sent again after it reached the server: GET, HEAD, PUT and
+    /// DELETE are; POST and PATCH are not unless the spec marks them `x-maiagent-idempotent`.
+    pub idempotent: bool,
+}
+
+impl Operation {
+    /// The spec's `operationId`.
+    pub fn id(self) -> &'static str {
+        self.spec().id
+    }
+
+    /// The path with its parameters filled in, each percent-encoded as one path segment.
+    /// Returns `None` when `values` does not hold one non-empty value per path parameter.
+    ///
+    /// ```
+    /// use maiagent::Operation;
+    ///
+    /// let path = Operation::ConversationsGet.path_with(&["a b/c"]).unwrap();
+    /// assert_eq!(path, "conversations/a%20b%2Fc/");
+    /// assert_eq!(Operation::ConversationsGet.path_with(&[""]), None);
+    /// ```
+    pub fn path_with(self, values: &[&str]) -> Option<String> {
+        let spec = self.spec();
+        if values.len() != spec.path_params.len() || values.iter().any(|v| v.is_empty()) {
+            return None;
+        }
+        let mut path = spec.path.to_string();
+        for (name, value) in spec.path_params.iter().zip(values) {
+            let encoded = progenitor_client::encode_path(value);
+            path = path.replacen(&format!("{{{name}}}"), &encoded, 1);
+        }
+        Some(path)
+    }
+
+    /// The operation a request names: its method and its path relative to the base URL
+    /// (`conversations/abc/`, with or without the leading slash; the trailing slash is
+    /// required, as the API requires it). A literal segment wins over a parameter
+    /// (`messages/outgoing/` is not `messages/{id}/`).
+    ///
+    /// ```
+    /// use maiagent::Operation;
+    /// use http::Method;
+    ///
+    /// assert_eq!(Operation::classify(&Method::GET, "conversations/abc/"), Some(Operation::ConversationsGet));
+    /// assert_eq!(Operation::classify(&Method::POST, "messages/outgoing/"), Some(Operation::MessagesOutgoingCreate));
+    /// assert_eq!(Operation::classify(&Method::GET, "conversations/abc"), None);
+    /// ```
+    pub fn classify(method: &Method, path: &str) -> Option<Operation> {
+        let path = path.trim_start_matches('/').strip_suffix('/')?;
+        let segments: Vec<&str> = path.split('/').collect();
+        Operation::ALL
+            .iter()
+            .filter(|op| op.spec().method == *method)
+            .filter_map(|op| {
+                let template = op.spec().path.strip_suffix('/')?;
+                let parts: Vec<&str> = template.split('/').collect();
+                if parts.len() != segments.len() {
+                    return None;
+                }
+                let mut literal = 0usize;
+                for (part, segment) in parts.iter().zip(&segments) {
+                    if part.starts_with('{') {
+                        if segment.is_empty() {
+                            return None;
+                        }
+                    } else if part == segment {
+                        literal += 1;
+                    } else {
+                        return None;
+                    }
+                }
+                Some((literal, *op))
+            })
+            .max_by_key(|(literal, _)| *literal)
+            .map(|(_, op)| op)
+    }
+
+    /// Whether a success response may be a `text/event-stream`.
+    pub fn streams(self) -> bool {
+        self.spec().response_media.contains(&"text/event-stream")
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+use crate::pagination::impl_page;
+
+include!(concat!(env!("OUT_DIR"), "/maiagent_operations.rs"));

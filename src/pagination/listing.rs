@@ -1,0 +1,111 @@
+//! [`Listing`]: one builder for every list operation of the spec.
+
+use super::engine::{cursor_pages, numbered_pages};
+use super::{Items, Page, Pages};
+use crate::call::{call_option_setters, CallOptions};
+use crate::transport::Request;
+use crate::{Call, Client, Pagination};
+use std::marker::PhantomData;
+
+/// A listing, ready to fetch: its first page, any page, or every page or item as a lazy stream
+/// ([`pages`](Self::pages), [`items`](Self::items)). Filters are methods of the listing's
+/// type (such as [`inbox`](Self::inbox) on conversations). It owns a clone of the client, so it
+/// can be moved into a spawned task.
+///
+/// ```no_run
+/// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+/// use futures::TryStreamExt;
+///
+/// let listing = client.conversations().list().inbox("my-inbox-id").page_size(50);
+/// let first = listing.first_page().await?;
+/// println!("{:?} conversations in all", first.count);
+/// let all: Vec<_> = listing.items().try_collect().await?;
+/// # let _ = all;
+/// # Ok(()) }
+/// ```
+#[must_use = "a listing does nothing until a page is requested"]
+pub struct Listing<P> {
+    client: Client,
+    request: Request,
+    pub(crate) options: CallOptions,
+    page: PhantomData<fn() -> P>,
+}
+
+impl<P> Clone for Listing<P> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            request: self.request.clone(),
+            options: self.options.clone(),
+            page: PhantomData,
+        }
+    }
+}
+
+impl<P> std::fmt::Debug for Listing<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listing")
+            .field("operation", &self.request.operation)
+            .field("query", &self.request.query)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Page> Listing<P> {
+    /// The listing of `P`'s operation with `path_params` filled in.
+    pub(crate) fn new(client: &Client, path_params: &[&str]) -> Self {
+        Self {
+            client: client.clone(),
+            request: Request::new(P::OPERATION, path_params),
+            options: CallOptions::default(),
+            page: PhantomData,
+        }
+    }
+
+    /// Adds a filter (a query parameter of the operation).
+    pub(crate) fn filter(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.request = self.request.param(name, value);
+        self
+    }
+
+    /// How many items each page holds (`pageSize`).
+    pub fn page_size(self, n: u32) -> Self {
+        self.filter("pageSize", n)
+    }
+
+    call_option_setters!();
+
+    /// The first page.
+    pub fn first_page(&self) -> Call<P> {
+        self.call(None)
+    }
+
+    /// The page named by `key`: a cursor (cursor listings) or a page number from 1 (page-number
+    /// listings), as a page's `next` link gives it.
+    pub fn page(&self, key: impl ToString) -> Call<P> {
+        self.call(Some(key.to_string()))
+    }
+
+    fn call(&self, key: Option<String>) -> Call<P> {
+        let name = match P::OPERATION.spec().pagination {
+            Some(Pagination::PageNumber) => "page",
+            _ => "cursor",
+        };
+        let request = self.request.clone().param_opt(name, key);
+        Call::new(&self.client, request).with_options(self.options.clone())
+    }
+
+    /// Every page, fetched lazily one at a time (see the [module documentation](super)).
+    pub fn pages(&self) -> Pages<P> {
+        let this = self.clone();
+        match P::OPERATION.spec().pagination {
+            Some(Pagination::PageNumber) => numbered_pages(move |n| this.page(n)),
+            _ => cursor_pages(move |cursor| this.call(cursor)),
+        }
+    }
+
+    /// Every item of every page, in order.
+    pub fn items(&self) -> Items<P::Item> {
+        self.pages().items()
+    }
+}

@@ -1,0 +1,145 @@
+//! [`Client::api`]: any endpoint of the API, typed or not, like `gh api`.
+
+use crate::call::{call_option_setters, CallOptions};
+use crate::transport::{self, Request, Waits};
+use crate::{Client, Error, Items, Pages, Response};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use reqwest::Method;
+use serde_json::Value;
+
+/// A request to any path of the API, answered as JSON: made by [`Client::api`].
+///
+/// It goes through the same transport as every typed call (authentication, base URL, retries
+/// by method, timeouts, the response-size limit, typed errors). An empty answer (204) is `null`.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ApiRequest {
+    client: Client,
+    request: Request,
+    options: CallOptions,
+}
+
+impl Client {
+    /// A request of `method` to `path`, relative to the base URL (`inboxes/`, `chatbots/ID/`),
+    /// for endpoints this SDK does not type. GET, HEAD, PUT and DELETE are retried like typed
+    /// reads; other methods only when they provably never reached the server.
+    ///
+    /// ```no_run
+    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+    /// use futures::TryStreamExt;
+    /// use reqwest::Method;
+    ///
+    /// let inbox = client.api(Method::GET, "inboxes/").param("page", "1").send().await?;
+    /// println!("{}", inbox.into_inner());
+    /// let every: Vec<serde_json::Value> = client.api(Method::GET, "inboxes/").items().try_collect().await?;
+    /// # let _ = every;
+    /// # Ok(()) }
+    /// ```
+    pub fn api(&self, method: Method, path: impl AsRef<str>) -> ApiRequest {
+        ApiRequest {
+            client: self.clone(),
+            request: Request::raw(method, path.as_ref()),
+            options: CallOptions::default(),
+        }
+    }
+}
+
+impl ApiRequest {
+    /// Adds a query parameter.
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sends `body` as the JSON request body.
+    pub fn body(mut self, body: &Value) -> Self {
+        self.request = self.request.json(body);
+        self
+    }
+
+    call_option_setters!();
+
+    /// Sends the request; returns the JSON answer with its status and headers.
+    pub async fn send(self) -> Result<Response<Value>, Error> {
+        let settings = self.client.settings();
+        let waits = Waits {
+            attempt: self.options.timeout(settings),
+            headers: None,
+        };
+        let limit = self.options.max_response_size(settings);
+        transport::execute(&self.client, &self.request, &self.options, waits, |r| {
+            transport::read_json(r, "api", limit)
+        })
+        .await
+    }
+
+    /// Every page of a listing answer (`{count, next, previous, results}`), following each
+    /// page's `next` link: its query (cursor, page number, offset) is sent to the same path
+    /// again, so the key never goes to another host. A repeated `next` ends with
+    /// [`Error::PaginationLoop`].
+    pub fn pages(self) -> Pages<Value> {
+        enum Next {
+            Fetch(Option<String>),
+            Fail(Error),
+            Done,
+        }
+        let state = (self, Next::Fetch(None), std::collections::HashSet::new());
+        let inner = stream::unfold(state, |(this, next, mut seen)| async move {
+            let query = match next {
+                Next::Fetch(query) => query,
+                Next::Fail(e) => return Some((Err(e), (this, Next::Done, seen))),
+                Next::Done => return None,
+            };
+            let mut request = this.clone();
+            if let Some(query) = &query {
+                request.options.query.retain(|(k, _)| !query_has(query, k));
+                request
+                    .options
+                    .query
+                    .extend(url::form_urlencoded::parse(query.as_bytes()).into_owned());
+            }
+            let page = match request.send().await {
+                Ok(page) => page.into_inner(),
+                Err(e) => return Some((Err(e), (this, Next::Done, seen))),
+            };
+            let next = match next_query(&page) {
+                None => Next::Done,
+                Some(q) if !seen.insert(q.clone()) => {
+                    Next::Fail(Error::PaginationLoop { cursor: q })
+                }
+                Some(q) => Next::Fetch(Some(q)),
+            };
+            Some((Ok(page), (this, next, seen)))
+        });
+        Pages::from_stream(inner.fuse().boxed())
+    }
+
+    /// Every item (`results` entry) of every page; see [`pages`](Self::pages).
+    pub fn items(self) -> Items<Value> {
+        Items::from_stream(
+            self.pages()
+                .map_ok(|mut page| {
+                    let items = match page.get_mut("results").map(Value::take) {
+                        Some(Value::Array(items)) => items,
+                        _ => Vec::new(),
+                    };
+                    stream::iter(items.into_iter().map(Ok))
+                })
+                .try_flatten()
+                .boxed(),
+        )
+    }
+}
+
+/// The query of a page's `next` link, when it has one.
+fn next_query(page: &Value) -> Option<String> {
+    let next = page.get("next")?.as_str()?.trim();
+    let (_, query) = next.split_once('?')?;
+    let query = query.split('#').next().unwrap_or(query);
+    (!query.is_empty()).then(|| query.to_string())
+}
+
+/// Whether `query` sets `key`.
+fn query_has(query: &str, key: &str) -> bool {
+    url::form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == key)
+}

@@ -1,0 +1,73 @@
+//! Reading a response body with a bound, and decoding it as JSON.
+
+use crate::Error;
+use bytes::{Bytes, BytesMut};
+use serde::de::DeserializeOwned;
+
+/// Reads the whole body of `response`, failing with [`Error::ResponseTooLarge`] as soon as it
+/// (or its `Content-Length`) exceeds `limit` bytes: memory stays bounded by the limit whatever
+/// the server sends.
+pub(crate) async fn read_limited(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> Result<Bytes, Error> {
+    if let Some(length) = response.content_length() {
+        if length > limit {
+            return Err(Error::ResponseTooLarge {
+                limit,
+                received: 0,
+                announced: Some(length),
+            });
+        }
+    }
+    let expected = response.content_length().unwrap_or(0).min(limit);
+    let mut body = BytesMut::with_capacity(usize::try_from(expected).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(Error::from_transport)? {
+        let received = u64::try_from(body.len().saturating_add(chunk.len())).unwrap_or(u64::MAX);
+        if received > limit {
+            return Err(Error::ResponseTooLarge {
+                limit,
+                received,
+                announced: None,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Reads and decodes a JSON response of `operation` (an operationId); a decoding error names the failing field.
+pub(crate) async fn read_json<T: DeserializeOwned>(
+    response: reqwest::Response,
+    operation: &str,
+    limit: u64,
+) -> Result<crate::Response<T>, Error> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = read_limited(response, limit).await?;
+    let value = decode(&bytes, operation)?;
+    Ok(crate::Response::new(value, status, headers))
+}
+
+/// Decodes `bytes` as the response of `operation`.
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], operation: &str) -> Result<T, Error> {
+    // An empty body (204 No Content) reads as `null`: `()`, options and JSON values decode it.
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        bytes
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let what = if path.is_empty() || path == "." {
+            format!("the response of {operation}")
+        } else {
+            format!("the response of {operation} at `{path}`")
+        };
+        Error::decode(&what, bytes, e.into_inner())
+    })?;
+    de.end()
+        .map_err(|e| Error::decode(&format!("the response of {operation}"), bytes, e))?;
+    Ok(value)
+}

@@ -1,0 +1,243 @@
+//! The one transport path: every request of the facade (JSON calls, reply streams, downloads)
+//! is sent by [`execute`], which adds the `Authorization` header, applies per-call headers and
+//! query parameters, runs the retry loop, bounds each attempt by the request timeout and the
+//! whole call by its deadline, turns a non-success answer into [`Error::Api`] (its body read
+//! with a bound), and records one `tracing` span per call.
+
+mod body;
+
+pub(crate) use body::read_json;
+
+use crate::call::CallOptions;
+use crate::{Client, Error, Operation};
+use bytes::Bytes;
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use std::future::Future;
+use std::time::{Duration, Instant};
+use tracing::{field, Instrument};
+
+/// A request ready to send: an operation of the table with its path filled in, or a raw
+/// request ([`Client::api`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    /// The operation, or `None` for a raw request.
+    pub(crate) operation: Option<Operation>,
+    pub(crate) method: reqwest::Method,
+    /// Whether the request may be sent again after it reached the server.
+    pub(crate) idempotent: bool,
+    /// The path relative to the base URL, or why it could not be built.
+    pub(crate) path: Result<String, String>,
+    pub(crate) query: Vec<(&'static str, String)>,
+    /// A JSON body.
+    pub(crate) body: Option<Bytes>,
+    pub(crate) accept: &'static str,
+}
+
+impl Request {
+    /// `operation` with `path_params` filled into its path template.
+    pub(crate) fn new(operation: Operation, path_params: &[&str]) -> Self {
+        let path = operation.path_with(path_params).ok_or_else(|| {
+            let names = operation.spec().path_params.join(", ");
+            format!("{operation} needs a non-empty value for each of: {names}")
+        });
+        let spec = operation.spec();
+        Self {
+            operation: Some(operation),
+            method: spec.method.clone(),
+            idempotent: spec.idempotent,
+            path,
+            query: Vec::new(),
+            body: None,
+            accept: spec
+                .response_media
+                .first()
+                .copied()
+                .unwrap_or("application/json"),
+        }
+    }
+
+    /// A raw request of `method` to `path` (relative to the base URL).
+    pub(crate) fn raw(method: reqwest::Method, path: &str) -> Self {
+        let idempotent = matches!(
+            method,
+            reqwest::Method::GET
+                | reqwest::Method::HEAD
+                | reqwest::Method::PUT
+                | reqwest::Method::DELETE
+                | reqwest::Method::OPTIONS
+        );
+        let path = path.trim_start_matches('/');
+        let path = if path.is_empty() || path.contains("://") {
+            Err(format!("{path:?} is not a path relative to the base URL"))
+        } else {
+            Ok(path.to_string())
+        };
+        Self {
+            operation: None,
+            method,
+            idempotent,
+            path,
+            query: Vec::new(),
+            body: None,
+            accept: "application/json",
+        }
+    }
+
+    /// The operationId, or `api` for a raw request.
+    pub(crate) fn name(&self) -> &'static str {
+        self.operation.map_or("api", Operation::id)
+    }
+
+    /// Adds a query parameter.
+    pub(crate) fn param(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.query.push((name, value.to_string()));
+        self
+    }
+
+    /// Adds a query parameter when `value` is set.
+    pub(crate) fn param_opt(self, name: &'static str, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(v) => self.param(name, v),
+            None => self,
+        }
+    }
+
+    /// Sets the JSON body (camelCase, as the generated types serialise).
+    pub(crate) fn json(mut self, body: &impl serde::Serialize) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Some(Bytes::from(bytes)),
+            Err(e) => self.path = Err(format!("cannot encode the request body: {e}")),
+        }
+        self
+    }
+
+    /// Sets the `Accept` header.
+    pub(crate) fn accept(mut self, media: &'static str) -> Self {
+        self.accept = media;
+        self
+    }
+}
+
+/// How long one attempt may wait.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Waits {
+    /// The whole attempt (status, headers and whatever `read` does).
+    pub(crate) attempt: Option<Duration>,
+    /// The status and headers only, reported as [`Error::IdleTimeout`] (streams).
+    pub(crate) headers: Option<Duration>,
+}
+
+/// Sends `request` with `options` over the client's defaults, retrying as the policy and the
+/// operation's idempotency allow; `read` turns a success response into the call's value inside
+/// the attempt (so that its time counts against the attempt, and a failure while reading a
+/// retryable call's body is retried).
+pub(crate) async fn execute<T, F, Fut>(
+    client: &Client,
+    request: &Request,
+    options: &CallOptions,
+    waits: Waits,
+    read: F,
+) -> Result<T, Error>
+where
+    F: Fn(reqwest::Response) -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let path = request
+        .path
+        .as_ref()
+        .map_err(|message| Error::InvalidRequest {
+            message: message.clone(),
+        })?;
+    let settings = client.settings();
+    let policy = options.retry_policy(settings);
+    let span = tracing::debug_span!(
+        "maiagent.request",
+        operation = request.name(),
+        method = %request.method,
+        path = request.operation.map_or(path.as_str(), |op| op.spec().path),
+        attempt = field::Empty,
+        status = field::Empty,
+        request_id = field::Empty,
+        latency_ms = field::Empty,
+    );
+    let started = Instant::now();
+    let mut attempt_number: u32 = 0;
+    let attempts = crate::retry::with_retries(policy, request.idempotent, request.name(), || {
+        attempt_number = attempt_number.saturating_add(1);
+        span.record("attempt", attempt_number);
+        let sent = send_once(client, request, path, options, waits, &span);
+        let read = &read;
+        let run = async move { read(sent.await?).await };
+        async move {
+            match waits.attempt {
+                Some(after) => tokio::time::timeout(after, run)
+                    .await
+                    .unwrap_or(Err(Error::Timeout { after })),
+                None => run.await,
+            }
+        }
+    });
+    let result = match options.deadline {
+        Some(after) => tokio::time::timeout(after, attempts)
+            .instrument(span.clone())
+            .await
+            .unwrap_or(Err(Error::Timeout { after })),
+        None => attempts.instrument(span.clone()).await,
+    };
+    span.record(
+        "latency_ms",
+        u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    );
+    if let Err(e) = &result {
+        tracing::debug!(parent: &span, error = %e, "MaiAgent request failed");
+    }
+    result
+}
+
+/// One attempt up to the response's status and headers: a success response, or the error.
+async fn send_once(
+    client: &Client,
+    request: &Request,
+    path: &str,
+    options: &CallOptions,
+    waits: Waits,
+    span: &tracing::Span,
+) -> Result<reqwest::Response, Error> {
+    let url = format!("{}{}", client.base_url(), path);
+    let mut builder = client
+        .http()
+        .request(request.method.clone(), url)
+        .header(ACCEPT, HeaderValue::from_static(request.accept));
+    if !request.query.is_empty() {
+        builder = builder.query(&request.query);
+    }
+    if !options.query.is_empty() {
+        builder = builder.query(&options.query);
+    }
+    if let Some(body) = &request.body {
+        builder = builder
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body.clone());
+    }
+    for (name, value) in &options.headers {
+        builder = builder.header(name, value);
+    }
+    let builder = builder.header(AUTHORIZATION, client.authorization().clone());
+    let attempt = async {
+        let response = builder.send().await.map_err(Error::from_transport)?;
+        span.record("status", response.status().as_u16());
+        if let Some(id) = crate::response::request_id(response.headers()) {
+            span.record("request_id", id);
+        }
+        if !response.status().is_success() {
+            return Err(crate::error::api_error(response).await);
+        }
+        Ok(response)
+    };
+    match waits.headers {
+        Some(after) => tokio::time::timeout(after, attempt)
+            .await
+            .unwrap_or(Err(Error::IdleTimeout { after })),
+        None => attempt.await,
+    }
+}
