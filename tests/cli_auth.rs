@@ -6,7 +6,7 @@
 mod common;
 
 use common::cli::*;
-use maiagent::mock::{MockConfig};
+use maiagent::mock::MockConfig;
 use maiagent::Operation;
 use std::path::Path;
 

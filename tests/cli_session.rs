@@ -37,7 +37,8 @@ fn without_a_message_chat_reads_it_from_standard_input() {
 mod terminal {
     use super::common::cli::*;
     use super::common::pty::{as_read, spawn};
-    use maiagent::mock::{MockConfig};
+    use maiagent::mock::MockConfig;
+    use maiagent::Operation;
     use rexpect::session::PtySession;
     use std::time::{Duration, Instant};
 

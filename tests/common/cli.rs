@@ -3,6 +3,7 @@
 
 use assert_cmd::Command;
 use maiagent::mock::{MockConfig, MockServer};
+use maiagent::Operation;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
