@@ -1,6 +1,7 @@
 //! The commands, one module per domain, each a few lines over the public SDK API. Adding a
 //! command is a module here plus a variant of [`Command`] and its line in [`run`].
 
+mod api;
 mod auth;
 mod chat;
 mod completion;
@@ -42,6 +43,12 @@ pub enum Command {
     /// Save, show and remove the API key of a profile
     #[command(subcommand)]
     Auth(auth::AuthCommand),
+    /// Send a request to any endpoint of the API and print its JSON answer (like `gh api`)
+    ///
+    /// The same key, base URL, retries and errors as every other command. Fields (-f, -F) are the
+    /// query of a GET and the JSON body of other methods; --paginate follows each page's `next`
+    /// and prints the items, one per line.
+    Api(api::ApiArgs),
     /// Print a shell completion script
     ///
     /// For example: `maiagent completion bash > ~/.local/share/bash-completion/completions/maiagent`
@@ -77,6 +84,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Webhook(command) => webhook::run(&ctx, command).await,
         Command::Mock(args) => mock::run(&ctx, args).await,
         Command::Auth(command) => auth::run(&ctx, command).await,
+        Command::Api(args) => api::run(&ctx, args).await,
         Command::Completion(args) => completion::run(&ctx, args),
     }
 }
