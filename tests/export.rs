@@ -1,12 +1,12 @@
 //! The records export download against a scripted HTTP server on 127.0.0.1.
 
+mod common;
+
+use common::dir::listing;
+use common::http_server::{serve_script, Reply};
 use futures::TryStreamExt;
-use maiagent::{Client, Error, RetryPolicy};
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use maiagent::{Error, RetryPolicy};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 /// Bytes that are not JSON (the start of a zip archive, as an .xlsx is, then binary noise).
 fn xlsx_bytes(len: usize) -> Vec<u8> {
@@ -17,153 +17,15 @@ fn xlsx_bytes(len: usize) -> Vec<u8> {
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// What the server answers.
-#[derive(Clone)]
-struct Script {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    /// Announce this many bytes, send `body`, then drop the connection.
-    cut_at_length: Option<usize>,
-    /// Send `body` in chunks of this size, flushing and pausing between them.
-    chunk: Option<usize>,
-}
-
-impl Script {
-    fn ok(headers: &[(&str, &str)], body: Vec<u8>) -> Self {
-        Script {
-            status: 200,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body,
-            cut_at_length: None,
-            chunk: None,
-        }
-    }
-}
-
-/// Each request's target and `Authorization` header.
-type Log = Arc<Mutex<Vec<(String, Option<String>)>>>;
-
-struct Server {
-    port: u16,
-    paths: Log,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Server {
-    /// Answers each request with the next script of `scripts` (the last one repeats).
-    async fn start(scripts: Vec<Script>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let paths: Log = Arc::new(Mutex::new(Vec::new()));
-        let log = paths.clone();
-        let task = tokio::spawn(async move {
-            let mut n = 0;
-            loop {
-                let Ok((mut socket, _)) = listener.accept().await else {
-                    return;
-                };
-                let script = scripts[n.min(scripts.len() - 1)].clone();
-                n += 1;
-                let log = log.clone();
-                tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match socket.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let head = String::from_utf8_lossy(&buf).into_owned();
-                    let target = head
-                        .split_whitespace()
-                        .nth(1)
-                        .unwrap_or_default()
-                        .to_string();
-                    let auth = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("authorization: ").map(str::to_string));
-                    log.lock().unwrap().push((target, auth));
-                    let length = script.cut_at_length.unwrap_or(script.body.len());
-                    let mut out = format!("HTTP/1.1 {} X\r\n", script.status).into_bytes();
-                    for (k, v) in &script.headers {
-                        out.extend_from_slice(k.as_bytes());
-                        out.extend_from_slice(b": ");
-                        out.extend_from_slice(v.as_bytes());
-                        out.extend_from_slice(b"\r\n");
-                    }
-                    out.extend_from_slice(
-                        format!("content-length: {length}\r\nconnection: close\r\n\r\n").as_bytes(),
-                    );
-                    let _ = socket.write_all(&out).await;
-                    match script.chunk {
-                        Some(size) => {
-                            for piece in script.body.chunks(size) {
-                                let _ = socket.write_all(piece).await;
-                                let _ = socket.flush().await;
-                                tokio::time::sleep(Duration::from_millis(5)).await;
-                            }
-                        }
-                        None => {
-                            let _ = socket.write_all(&script.body).await;
-                        }
-                    }
-                    if script.cut_at_length.is_some() {
-                        // Close the connection before the announced length.
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                        drop(socket);
-                    } else {
-                        let _ = socket.shutdown().await;
-                    }
-                });
-            }
-        });
-        Server { port, paths, task }
-    }
-
-    fn client(&self) -> Client {
-        Client::builder()
-            .api_key("test")
-            .base_url(format!("http://127.0.0.1:{}/api/v1/", self.port))
-            .retry_policy(RetryPolicy::none())
-            .build()
-            .unwrap()
-    }
-
-    fn paths(&self) -> Vec<String> {
-        self.paths
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(p, _)| p.clone())
-            .collect()
-    }
-}
-
-/// The names in `dir`, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+/// A 200 with these headers and this body.
+fn ok(headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+    Reply::new(200).headers(headers).body(body)
 }
 
 #[tokio::test]
 async fn export_with_a_plain_filename() {
     let body = xlsx_bytes(10_000);
-    let server = Server::start(vec![Script::ok(
+    let server = serve_script(vec![ok(
         &[
             ("content-type", XLSX),
             (
@@ -186,18 +48,21 @@ async fn export_with_a_plain_filename() {
     assert_eq!(path, dir.path().join("records_2024.xlsx"));
     assert_eq!(std::fs::read(&path).unwrap(), body);
     assert_eq!(listing(dir.path()), ["records_2024.xlsx"]);
-    let requests = server.paths.lock().unwrap().clone();
+    let requests = server.recorded();
     assert_eq!(requests.len(), 1);
     assert_eq!(
-        requests[0].0,
+        requests[0].target,
         "/api/v1/chatbots/bot-1/records/export-excel/"
     );
-    assert_eq!(requests[0].1.as_deref(), Some("Api-Key test"));
+    assert_eq!(
+        requests[0].header("authorization"),
+        Some("Api-Key test-key")
+    );
 }
 
 #[tokio::test]
 async fn export_with_an_rfc5987_chinese_filename_which_wins() {
-    let server = Server::start(vec![Script::ok(
+    let server = serve_script(vec![ok(
         &[
             ("content-type", XLSX),
             (
@@ -220,7 +85,7 @@ async fn export_with_an_rfc5987_chinese_filename_which_wins() {
 
 #[tokio::test]
 async fn export_path_components_in_the_name_are_stripped() {
-    let server = Server::start(vec![Script::ok(
+    let server = serve_script(vec![ok(
         &[(
             "content-disposition",
             "attachment; filename=\"../../evil.xlsx\"",
@@ -244,7 +109,7 @@ async fn export_path_components_in_the_name_are_stripped() {
 
 #[tokio::test]
 async fn export_without_content_disposition_falls_back_to_the_chatbot_name() {
-    let server = Server::start(vec![Script::ok(&[("content-type", XLSX)], xlsx_bytes(64))]).await;
+    let server = serve_script(vec![ok(&[("content-type", XLSX)], xlsx_bytes(64))]).await;
     let client = server.client();
     let export = client.chatbot("bot-1").export_records().await.unwrap();
     assert_eq!(export.file_name(), None);
@@ -264,11 +129,7 @@ async fn the_body_is_never_parsed_as_json() {
         (XLSX, xlsx_bytes(300)),
         ("text/plain", Vec::new()),
     ] {
-        let server = Server::start(vec![Script::ok(
-            &[("content-type", content_type)],
-            body.clone(),
-        )])
-        .await;
+        let server = serve_script(vec![ok(&[("content-type", content_type)], body.clone())]).await;
         let bytes = server
             .client()
             .chatbot("bot-1")
@@ -285,9 +146,8 @@ async fn the_body_is_never_parsed_as_json() {
 #[tokio::test]
 async fn the_body_is_a_stream_with_progress() {
     let body = xlsx_bytes(50_000);
-    let mut script = Script::ok(&[("content-type", XLSX)], body.clone());
-    script.chunk = Some(8192);
-    let server = Server::start(vec![script]).await;
+    let script = ok(&[("content-type", XLSX)], body.clone()).in_pieces(8192);
+    let server = serve_script(vec![script]).await;
     let client = server.client();
 
     let mut export = client.chatbot("bot-1").export_records().await.unwrap();
@@ -318,7 +178,7 @@ async fn the_body_is_a_stream_with_progress() {
 
 #[tokio::test]
 async fn save_to_replaces_an_existing_file_and_returns_the_size() {
-    let server = Server::start(vec![Script::ok(&[], xlsx_bytes(1234))]).await;
+    let server = serve_script(vec![ok(&[], xlsx_bytes(1234))]).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("records.xlsx");
     std::fs::write(&path, b"old").unwrap();
@@ -336,7 +196,7 @@ async fn save_to_replaces_an_existing_file_and_returns_the_size() {
 
 #[tokio::test]
 async fn an_interrupted_export_leaves_no_file() {
-    let mut script = Script::ok(
+    let script = ok(
         &[
             ("content-type", XLSX),
             (
@@ -345,9 +205,9 @@ async fn an_interrupted_export_leaves_no_file() {
             ),
         ],
         xlsx_bytes(20_000),
-    );
-    script.cut_at_length = Some(100_000);
-    let server = Server::start(vec![script]).await;
+    )
+    .cut_short_of(100_000);
+    let server = serve_script(vec![script]).await;
     let dir = tempfile::tempdir().unwrap();
 
     let error = server
@@ -377,9 +237,8 @@ async fn an_interrupted_export_leaves_no_file() {
 
 #[tokio::test]
 async fn a_cancelled_save_leaves_no_file() {
-    let mut script = Script::ok(&[("content-type", XLSX)], xlsx_bytes(200_000));
-    script.chunk = Some(1000);
-    let server = Server::start(vec![script]).await;
+    let script = ok(&[("content-type", XLSX)], xlsx_bytes(200_000)).in_pieces(1000);
+    let server = serve_script(vec![script]).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("records.xlsx");
     let export = server
@@ -399,12 +258,10 @@ async fn a_cancelled_save_leaves_no_file() {
 
 #[tokio::test]
 async fn a_non_success_answer_is_an_api_error_with_its_body() {
-    let mut script = Script::ok(
-        &[("content-type", "application/json")],
-        br#"{"detail":"Not found."}"#.to_vec(),
-    );
-    script.status = 404;
-    let server = Server::start(vec![script]).await;
+    let script = Reply::new(404)
+        .header("content-type", "application/json")
+        .body(br#"{"detail":"Not found."}"#.to_vec());
+    let server = serve_script(vec![script]).await;
     let dir = tempfile::tempdir().unwrap();
     let error = server
         .client()
@@ -420,11 +277,10 @@ async fn a_non_success_answer_is_an_api_error_with_its_body() {
 
 #[tokio::test]
 async fn the_initial_request_is_retried() {
-    let mut busy = Script::ok(&[], b"busy".to_vec());
-    busy.status = 503;
-    let server = Server::start(vec![
+    let busy = Reply::new(503).body(b"busy".to_vec());
+    let server = serve_script(vec![
         busy,
-        Script::ok(
+        ok(
             &[("content-disposition", "attachment; filename=r.xlsx")],
             xlsx_bytes(10),
         ),
@@ -446,40 +302,5 @@ async fn the_initial_request_is_retried() {
         export.bytes().await.unwrap().as_ref(),
         xlsx_bytes(10).as_slice()
     );
-    assert_eq!(server.paths().len(), 2);
-}
-
-/// The export of the embedded mock server (`--features mock`), a real `.xlsx`.
-#[cfg(feature = "mock")]
-mod against_the_mock {
-    use maiagent::mock::{MockConfig, MockServer};
-    use maiagent::Client;
-
-    #[tokio::test]
-    async fn save_in_uses_the_mock_name() {
-        let server = MockServer::start_with(MockConfig::for_tests())
-            .await
-            .unwrap();
-        let chatbot = server.demo().chatbot;
-        let client = Client::builder()
-            .api_key(server.api_key())
-            .base_url(server.base_url())
-            .build()
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let path = client
-            .chatbot(&chatbot)
-            .export_records()
-            .save_in(dir.path())
-            .await
-            .unwrap();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(
-            name.starts_with("records-") && name.ends_with(".xlsx"),
-            "{name}"
-        );
-        let bytes = std::fs::read(&path).unwrap();
-        assert!(bytes.starts_with(b"PK"), "not a zip archive");
-        assert_eq!(super::listing(dir.path()), [name]);
-    }
+    assert_eq!(server.recorded().len(), 2);
 }

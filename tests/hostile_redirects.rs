@@ -42,7 +42,7 @@ async fn target(tls: bool) -> TestServer {
 async fn redirecting_to(location: String) -> TestServer {
     trust_the_test_ca();
     serve_tls(move |request, mut conn| {
-        let to = format!("{location}{}", request.path.trim_start_matches('/'));
+        let to = format!("{location}{}", request.target.trim_start_matches('/'));
         async move {
             conn.respond_with(307, &[("location", &to)], b"").await;
             Some(conn)

@@ -6,11 +6,11 @@ mod common;
 #[path = "../build/speclint.rs"]
 mod speclint;
 
+use common::http_server::{serve_replies, Reply, TestServer};
 use common::openapi_schema;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::Arc;
 
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -115,74 +115,19 @@ fn the_servers_are_the_documented_base_urls() {
     }
 }
 
-/// What the test server saw: each request's method and target, and the status to answer next.
-#[derive(Default)]
-struct Seen {
-    requests: Vec<(String, String)>,
-    status: u16,
-}
-
-/// A bare HTTP/1.1 server on a loopback port: it records each request and answers the current
-/// status with a JSON body every response type of the spec accepts.
-async fn start_server() -> (u16, Arc<Mutex<Seen>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let shared = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let seen = shared.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                let head_end = loop {
-                    let n = socket.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break i + 4;
-                    }
-                };
-                let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                let length = head
-                    .lines()
-                    .find_map(|l| {
-                        let (name, value) = l.split_once(':')?;
-                        name.eq_ignore_ascii_case("content-length")
-                            .then(|| value.trim().parse::<usize>().ok())?
-                    })
-                    .unwrap_or(0);
-                while buf.len() < head_end + length {
-                    let n = socket.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                }
-                let mut words = head.split_whitespace();
-                let method = words.next().unwrap_or("").to_string();
-                let target = words.next().unwrap_or("").to_string();
-                let status = {
-                    let mut seen = seen.lock().unwrap();
-                    seen.requests.push((method, target));
-                    seen.status
-                };
-                let body = r#"{"id":"x","results":[]}"#;
-                let response = format!(
-                    "HTTP/1.1 {status} OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-                let _ = socket.shutdown().await;
-            });
-        }
-    });
-    (port, seen)
+/// A server on a loopback port that records each request and answers the status held in the
+/// returned cell with a JSON body every response type of the spec accepts.
+async fn start_server() -> (TestServer, Arc<AtomicU16>) {
+    let status = Arc::new(AtomicU16::new(200));
+    let current = status.clone();
+    let server = serve_replies(move |_| {
+        Reply::json(
+            current.load(Ordering::SeqCst),
+            &json!({"id": "x", "results": []}),
+        )
+    })
+    .await;
+    (server, status)
 }
 
 fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
@@ -196,7 +141,8 @@ async fn every_operation_resolves_under_both_base_urls() {
     use maiagent::types::{CompletionRequest, ConversationCreate, MessageCreate};
 
     let spec = openapi_schema::load_spec();
-    let (port, seen) = start_server().await;
+    let (mut server, answer) = start_server().await;
+    let port = server.addr.port();
     for prefix in ["/api/v1", "/api"] {
         let facade = maiagent::Client::builder()
             .api_key("test-key")
@@ -217,7 +163,7 @@ async fn every_operation_resolves_under_both_base_urls() {
                     .and_then(|r| r.keys().find(|s| s.starts_with('2')))
                     .and_then(|s| s.parse::<u16>().ok())
                     .expect("a success status");
-                seen.lock().unwrap().status = status;
+                answer.store(status, Ordering::SeqCst);
                 let outcome = $request.send().await.map(|_| ()).map_err(|e| e.to_string());
                 calls.push(($spec_path, $path, outcome));
             }};
@@ -286,7 +232,11 @@ async fn every_operation_resolves_under_both_base_urls() {
             client.messages_outgoing_create().body(message)
         );
 
-        let requests = std::mem::take(&mut seen.lock().unwrap().requests);
+        let requests: Vec<(String, String)> = server
+            .take_requests()
+            .into_iter()
+            .map(|r| (r.method, r.target))
+            .collect();
         assert_eq!(
             requests.len(),
             calls.len(),

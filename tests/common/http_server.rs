@@ -1,12 +1,17 @@
 //! A raw HTTP/1.1 test server on 127.0.0.1 for tests that script a hostile or broken server:
 //! each test decides exactly what is written, in which pieces and when (chunked encoding or
 //! `Connection: close`), with any header. Optionally over TLS ([`serve_tls`]).
+//!
+//! Three ways to answer: [`serve`] hands each request and its connection to an async handler
+//! that writes what it likes; [`serve_replies`] answers each request with the [`Reply`] a plain
+//! function returns; [`serve_script`] answers the n-th request with the n-th [`Reply`] of a
+//! list. Every request is recorded ([`TestServer::recorded`], [`TestServer::request`]).
 
 use maiagent::{Client, RetryPolicy};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -17,12 +22,25 @@ use tokio::task::JoinHandle;
 #[derive(Debug, Clone)]
 pub struct Request {
     pub method: String,
+    /// The request target as sent: the path and the query string.
+    pub target: String,
+    /// The path of the target, without the query string.
     pub path: String,
+    /// The decoded query parameters, in order.
+    pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl Request {
+    /// The first value of query parameter `key`.
+    pub fn q(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -62,7 +80,12 @@ impl Conn {
         self.buf.drain(..head_end + 4);
         let mut lines = head.split("\r\n");
         let mut first = lines.next()?.split(' ');
-        let (method, path) = (first.next()?.to_string(), first.next()?.to_string());
+        let (method, target) = (first.next()?.to_string(), first.next()?.to_string());
+        let url = url::Url::parse(&format!("http://server{target}")).ok()?;
+        let (path, query) = (
+            url.path().to_string(),
+            url.query_pairs().into_owned().collect(),
+        );
         let headers: Vec<(String, String)> = lines
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
@@ -82,7 +105,9 @@ impl Conn {
         let body = self.buf.drain(..len).collect();
         Some(Request {
             method,
+            target,
             path,
+            query,
             headers,
             body,
         })
@@ -167,9 +192,107 @@ impl Conn {
         .unwrap_or(false)
     }
 
+    /// Writes `reply` as its script says; the connection is done afterwards.
+    pub async fn reply(mut self, reply: &Reply) {
+        let length = reply.announced.unwrap_or(reply.body.len());
+        let mut head = format!("HTTP/1.1 {} X\r\n", reply.status).into_bytes();
+        for (name, value) in &reply.headers {
+            head.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        }
+        head.extend_from_slice(
+            format!("content-length: {length}\r\nconnection: close\r\n\r\n").as_bytes(),
+        );
+        if self.write(&head).await.is_err() {
+            return;
+        }
+        match reply.pieces {
+            Some((size, pause)) => {
+                for piece in reply.body.chunks(size.max(1)) {
+                    if self.write(piece).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(pause).await;
+                }
+            }
+            None => {
+                let _ = self.write(&reply.body).await;
+            }
+        }
+        if reply.announced.is_some() {
+            // Drop the connection before the announced length.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            drop(self);
+        } else {
+            self.close().await;
+        }
+    }
+
     /// Closes the connection at once.
     pub async fn close(mut self) {
         let _ = self.stream.shutdown().await;
+    }
+}
+
+/// A scripted answer with a content length, on a connection that closes after it: a status,
+/// headers written as given, a body, optionally written in pieces with a pause between them,
+/// optionally cut short (more bytes announced than sent, then the connection dropped).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Announce this many bytes, send `body`, then drop the connection.
+    pub announced: Option<usize>,
+    /// Send `body` in pieces of this size, flushing and pausing between them.
+    pub pieces: Option<(usize, Duration)>,
+}
+
+impl Reply {
+    /// `status` with no header and an empty body.
+    pub fn new(status: u16) -> Self {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            announced: None,
+            pieces: None,
+        }
+    }
+
+    /// `status` with an `application/json` body.
+    pub fn json(status: u16, body: &serde_json::Value) -> Self {
+        Reply::new(status)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn headers(mut self, headers: &[(&str, &str)]) -> Self {
+        for (name, value) in headers {
+            self = self.header(name, value);
+        }
+        self
+    }
+
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Announce `length` bytes, send the body, then drop the connection mid-body.
+    pub fn cut_short_of(mut self, length: usize) -> Self {
+        self.announced = Some(length);
+        self
+    }
+
+    /// Send the body in pieces of `size` bytes with a 5 ms pause after each.
+    pub fn in_pieces(mut self, size: usize) -> Self {
+        self.pieces = Some((size, Duration::from_millis(5)));
+        self
     }
 }
 
@@ -177,6 +300,7 @@ impl Conn {
 pub struct TestServer {
     pub addr: SocketAddr,
     pub requests: mpsc::UnboundedReceiver<Request>,
+    recorded: Arc<Mutex<Vec<Request>>>,
     tls: bool,
     connections: Arc<AtomicUsize>,
     task: JoinHandle<()>,
@@ -211,6 +335,11 @@ impl TestServer {
         format!("{scheme}://{}/api/v1/", self.addr)
     }
 
+    /// Every request read so far, in order (taken or not).
+    pub fn recorded(&self) -> Vec<Request> {
+        self.recorded.lock().unwrap().clone()
+    }
+
     /// The requests read so far and not yet taken.
     pub fn take_requests(&mut self) -> Vec<Request> {
         std::iter::from_fn(|| self.requests.try_recv().ok()).collect()
@@ -238,6 +367,33 @@ where
     Fut: Future<Output = Option<Conn>> + Send + 'static,
 {
     start(None, handler).await
+}
+
+/// Starts a server that answers every request with the [`Reply`] that `reply` returns for it.
+pub async fn serve_replies<F>(reply: F) -> TestServer
+where
+    F: Fn(&Request) -> Reply + Send + Sync + 'static,
+{
+    let reply = Arc::new(reply);
+    serve(move |request, conn| {
+        let reply = reply(&request);
+        async move {
+            conn.reply(&reply).await;
+            None
+        }
+    })
+    .await
+}
+
+/// Starts a server that answers the n-th request with `replies[n]` (the last one repeats).
+pub async fn serve_script(replies: Vec<Reply>) -> TestServer {
+    assert!(!replies.is_empty(), "a script has at least one reply");
+    let next = AtomicUsize::new(0);
+    serve_replies(move |_| {
+        let n = next.fetch_add(1, Ordering::SeqCst);
+        replies[n.min(replies.len() - 1)].clone()
+    })
+    .await
 }
 
 /// [`serve`] over TLS, with the certificate of `tests/fixtures/tls/server.pem` (for
@@ -278,6 +434,8 @@ where
     let addr = listener.local_addr().unwrap();
     let (tx, requests) = mpsc::unbounded_channel();
     let connections = Arc::new(AtomicUsize::new(0));
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let log = recorded.clone();
     let handler = Arc::new(handler);
     let counter = connections.clone();
     let is_tls = tls.is_some();
@@ -289,6 +447,7 @@ where
             stream.set_nodelay(true).unwrap();
             counter.fetch_add(1, Ordering::SeqCst);
             let (handler, tx, tls) = (handler.clone(), tx.clone(), tls.clone());
+            let log = log.clone();
             tokio::spawn(async move {
                 let stream: Box<dyn Io> = match tls {
                     None => Box::new(stream),
@@ -302,6 +461,7 @@ where
                     buf: Vec::new(),
                 };
                 while let Some(request) = conn.read_request().await {
+                    log.lock().unwrap().push(request.clone());
                     let _ = tx.send(request.clone());
                     match handler(request, conn).await {
                         Some(next) => conn = next,
@@ -314,6 +474,7 @@ where
     TestServer {
         addr,
         requests,
+        recorded,
         tls: is_tls,
         connections,
         task,

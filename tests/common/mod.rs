@@ -3,8 +3,11 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod dir;
 pub mod http_server;
 pub mod logs;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod openapi_schema;
 #[cfg(all(feature = "cli", unix))]
 pub mod pty;
