@@ -5,6 +5,7 @@
 mod common;
 
 use common::logs::Logs;
+use common::mock::mock_and_client;
 
 use maiagent::mock::{Fault, FaultRule, MockConfig, MockServer};
 use maiagent::types::{CompletionMessage, CompletionRequest};
@@ -15,15 +16,6 @@ use std::collections::BTreeSet;
 async fn mock() -> MockServer {
     MockServer::start_with(MockConfig::for_tests())
         .await
-        .unwrap()
-}
-
-fn client_for(mock: &MockServer) -> Client {
-    Client::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .retry_policy(RetryPolicy::none())
-        .build()
         .unwrap()
 }
 
@@ -39,8 +31,7 @@ fn the_client_is_send_sync_and_cheap_to_clone() {
 
 #[tokio::test]
 async fn every_operation_carries_the_exact_auth_header_and_no_api_version() {
-    let mock = mock().await;
-    let client = client_for(&mock);
+    let (mock, client) = mock_and_client(MockConfig::for_tests()).await;
     let demo = mock.demo();
     let conversation = demo.conversations[0].to_string();
 
@@ -160,8 +151,7 @@ async fn both_documented_prefixes_with_or_without_a_trailing_slash() {
 
 #[tokio::test]
 async fn api_errors_keep_status_detail_body_and_helpers() {
-    let mock = mock().await;
-    let client = client_for(&mock);
+    let (mock, client) = mock_and_client(MockConfig::for_tests()).await;
 
     let missing = client
         .conversations()
@@ -236,8 +226,7 @@ async fn api_errors_keep_status_detail_body_and_helpers() {
 
 #[tokio::test]
 async fn raw_status_and_headers_come_with_the_value() {
-    let mock = mock().await;
-    let client = client_for(&mock);
+    let (mock, client) = mock_and_client(MockConfig::for_tests()).await;
     let response = client
         .conversations()
         .create(mock.demo().web_chat.as_str())

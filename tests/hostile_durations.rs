@@ -2,6 +2,9 @@
 //! retry policy and of the mock: the calls still succeed against the mock, nothing panics.
 #![cfg(feature = "mock")]
 
+mod common;
+
+use common::mock::mock_and_client_with;
 use futures::StreamExt;
 use maiagent::mock::{MockConfig, MockServer};
 use maiagent::{Client, RetryPolicy};
@@ -60,47 +63,37 @@ async fn every_call_succeeds(client: &Client, mock: &MockServer, per_call: bool)
 
 #[tokio::test]
 async fn duration_max_in_every_client_setter() {
-    let mock =
-        MockServer::start_with(MockConfig::for_tests().with_stream_delay(Duration::from_millis(5)))
-            .await
-            .unwrap();
-    let client = Client::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .connect_timeout(NEVER)
-        .request_timeout(NEVER)
-        .stream_idle_timeout(NEVER)
-        .retry_policy(patient_policy())
-        .build()
-        .unwrap();
+    let (mock, client) = mock_and_client_with(
+        MockConfig::for_tests().with_stream_delay(Duration::from_millis(5)),
+        |b| {
+            b.connect_timeout(NEVER)
+                .request_timeout(NEVER)
+                .stream_idle_timeout(NEVER)
+                .retry_policy(patient_policy())
+        },
+    )
+    .await;
     every_call_succeeds(&client, &mock, false).await;
 }
 
 #[tokio::test]
 async fn duration_max_in_every_per_call_setter() {
-    let mock =
-        MockServer::start_with(MockConfig::for_tests().with_stream_delay(Duration::from_millis(5)))
-            .await
-            .unwrap();
-    let client = Client::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let (mock, client) = mock_and_client_with(
+        MockConfig::for_tests().with_stream_delay(Duration::from_millis(5)),
+        |b| b.retry_policy(RetryPolicy::default()),
+    )
+    .await;
     every_call_succeeds(&client, &mock, true).await;
 }
 
 #[tokio::test]
 async fn duration_max_as_the_mock_stream_delay() {
-    let mock = MockServer::start_with(MockConfig::for_tests().with_stream_delay(NEVER))
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .stream_idle_timeout(NEVER)
-        .build()
-        .unwrap();
+    let (mock, client) =
+        mock_and_client_with(MockConfig::for_tests().with_stream_delay(NEVER), |b| {
+            b.stream_idle_timeout(NEVER)
+                .retry_policy(RetryPolicy::default())
+        })
+        .await;
     let chatbot = mock.demo().chatbot.to_string();
     // The delay comes between events: the first arrives, the second never does.
     let mut stream = client.chatbot(&chatbot).stream("hi").await.unwrap();

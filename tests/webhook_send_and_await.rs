@@ -2,11 +2,14 @@
 //! the mock's webhook delivery: 100 conversations at once, and the timeout path.
 #![cfg(all(feature = "mock", feature = "webhook-receiver"))]
 
+mod common;
+
+use common::mock::mock_and_client_with;
 use futures::future::try_join_all;
-use maiagent::mock::{MockConfig, MockServer};
+use maiagent::mock::MockConfig;
 use maiagent::webhook::receiver::WebhookReceiver;
 use maiagent::webhook::ReplyHub;
-use maiagent::{Client, Error};
+use maiagent::{Error, RetryPolicy};
 use std::time::Duration;
 
 async fn receiver(hub: &ReplyHub) -> String {
@@ -24,14 +27,10 @@ async fn receiver(hub: &ReplyHub) -> String {
 async fn a_hundred_conversations_each_get_their_own_reply() {
     let hub = ReplyHub::new();
     let url = receiver(&hub).await;
-    let mock = MockServer::start_with(MockConfig::for_tests().with_webhook_url(url))
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let (mock, client) = mock_and_client_with(MockConfig::for_tests().with_webhook_url(url), |b| {
+        b.retry_policy(RetryPolicy::default())
+    })
+    .await;
     let web_chat = mock.demo().web_chat.to_string();
     let conversations =
         try_join_all((0..100).map(|_| client.conversations().create(&web_chat).send()))
@@ -94,14 +93,10 @@ async fn a_hundred_conversations_each_get_their_own_reply() {
 async fn duration_max_waits_without_a_deadline() {
     let hub = ReplyHub::new();
     let url = receiver(&hub).await;
-    let mock = MockServer::start_with(MockConfig::for_tests().with_webhook_url(url))
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let (mock, client) = mock_and_client_with(MockConfig::for_tests().with_webhook_url(url), |b| {
+        b.retry_policy(RetryPolicy::default())
+    })
+    .await;
     let conversation = mock.demo().conversations[0].to_string();
     let reply = client
         .messages()
@@ -115,14 +110,10 @@ async fn duration_max_waits_without_a_deadline() {
 #[tokio::test]
 async fn no_webhook_means_a_timeout_not_a_hang() {
     let hub = ReplyHub::new();
-    let mock = MockServer::start_with(MockConfig::for_tests())
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .api_key(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap();
+    let (mock, client) = mock_and_client_with(MockConfig::for_tests(), |b| {
+        b.retry_policy(RetryPolicy::default())
+    })
+    .await;
     let conversation = mock.demo().conversations[0].to_string();
     let err = client
         .messages()
