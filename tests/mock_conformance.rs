@@ -8,6 +8,7 @@ mod common;
 mod mock_support;
 
 use common::openapi_schema::{component_validator, errors, load_spec, validator};
+use common::spec_walk;
 use maiagent::mock::{MockConfig, RecordedRequest};
 use mock_support::{sse_data, Api};
 use serde_json::{json, Value};
@@ -20,24 +21,10 @@ fn operation<'a>(spec: &'a Value, method: &str, path: &str) -> Option<(String, &
     let rest = path
         .strip_prefix("/api/v1")
         .or_else(|| path.strip_prefix("/api"))?;
-    let segments: Vec<&str> = rest.split('/').collect();
-    let mut best: Option<(usize, String, &Value)> = None;
-    for (template, item) in spec["paths"].as_object()? {
-        let parts: Vec<&str> = template.split('/').collect();
-        let Some(op) = item.get(method.to_ascii_lowercase()) else {
-            continue;
-        };
-        let fits = parts.len() == segments.len()
-            && parts
-                .iter()
-                .zip(&segments)
-                .all(|(t, s)| t.starts_with('{') && !s.is_empty() || t == s);
-        let params = parts.iter().filter(|p| p.starts_with('{')).count();
-        if fits && best.as_ref().is_none_or(|(n, _, _)| params < *n) {
-            best = Some((params, template.clone(), op));
-        }
-    }
-    best.map(|(_, t, op)| (t, op))
+    spec_walk::matching(spec, method, rest)
+        .into_iter()
+        .min_by_key(|op| op.path_params())
+        .map(|op| (op.template.to_string(), op.op))
 }
 
 /// Checks one recorded exchange; returns what breaks the spec.
@@ -211,12 +198,9 @@ async fn every_response_of_a_full_run_matches_the_spec() {
         "the mock broke the spec:\n{}",
         problems.join("\n")
     );
-    let declared: BTreeSet<&str> = spec["paths"]
-        .as_object()
-        .expect("paths")
-        .values()
-        .flat_map(|item| item.as_object().into_iter().flatten())
-        .filter_map(|(_, op)| op["operationId"].as_str())
+    let declared: BTreeSet<&str> = maiagent::Operation::ALL
+        .iter()
+        .map(|op| op.spec().id)
         .collect();
     assert_eq!(covered, declared, "every operation answered with success");
     let json_bodies = requests

@@ -24,7 +24,9 @@
 
 mod common;
 
+use common::mock::client_of_with;
 use common::openapi_schema::{load_spec, root_for};
+use common::spec_walk;
 use futures::{StreamExt, TryStreamExt};
 use maiagent::mock::{MockConfig, MockServer, RecordedRequest};
 use maiagent::types::{AttachmentInput, CanvasInput, CompletionMessage};
@@ -96,52 +98,45 @@ struct Verdict {
 impl Checker {
     fn new(spec: &Value, api_key: &str) -> Self {
         let mut operations = Vec::new();
-        for (template, item) in spec["paths"].as_object().expect("paths") {
+        for walked in spec_walk::operations(spec) {
+            let (template, item, op) = (walked.template, walked.item, walked.op);
             let shared_params = item["parameters"].as_array().cloned().unwrap_or_default();
-            for (method, op) in item.as_object().expect("a path item") {
-                if !matches!(
-                    method.as_str(),
-                    "get" | "post" | "put" | "patch" | "delete" | "head" | "options"
-                ) {
-                    continue;
-                }
-                let mut query = BTreeMap::new();
-                let mut path_params = BTreeMap::new();
-                let own = op["parameters"].as_array().cloned().unwrap_or_default();
-                for p in shared_params.iter().chain(&own) {
-                    let p = resolve(spec, p);
-                    let param = Param {
-                        required: p["required"].as_bool().unwrap_or(false),
-                        kind: p["schema"]["type"].as_str().unwrap_or("string").to_string(),
-                    };
-                    let name = p["name"].as_str().expect("a parameter name").to_string();
-                    match p["in"].as_str() {
-                        Some("query") => query.insert(name, param),
-                        Some("path") => path_params.insert(name, param),
-                        other => panic!("{template}: parameter {name} in {other:?}"),
-                    };
-                }
-                let body = op.get("requestBody").map(|rb| {
-                    let rb = resolve(spec, rb);
-                    let schema = &rb["content"]["application/json"]["schema"];
-                    assert!(
-                        !schema.is_null(),
-                        "{template}: a request body that is not JSON"
-                    );
-                    (
-                        strict_validator(spec, schema),
-                        rb["required"].as_bool().unwrap_or(false),
-                    )
-                });
-                operations.push(Operation {
-                    id: op["operationId"].as_str().expect("operationId").to_string(),
-                    method: method.to_ascii_uppercase(),
-                    template: template.clone(),
-                    query,
-                    path_params,
-                    body,
-                });
+            let mut query = BTreeMap::new();
+            let mut path_params = BTreeMap::new();
+            let own = op["parameters"].as_array().cloned().unwrap_or_default();
+            for p in shared_params.iter().chain(&own) {
+                let p = resolve(spec, p);
+                let param = Param {
+                    required: p["required"].as_bool().unwrap_or(false),
+                    kind: p["schema"]["type"].as_str().unwrap_or("string").to_string(),
+                };
+                let name = p["name"].as_str().expect("a parameter name").to_string();
+                match p["in"].as_str() {
+                    Some("query") => query.insert(name, param),
+                    Some("path") => path_params.insert(name, param),
+                    other => panic!("{template}: parameter {name} in {other:?}"),
+                };
             }
+            let body = op.get("requestBody").map(|rb| {
+                let rb = resolve(spec, rb);
+                let schema = &rb["content"]["application/json"]["schema"];
+                assert!(
+                    !schema.is_null(),
+                    "{template}: a request body that is not JSON"
+                );
+                (
+                    strict_validator(spec, schema),
+                    rb["required"].as_bool().unwrap_or(false),
+                )
+            });
+            operations.push(Operation {
+                id: op["operationId"].as_str().expect("operationId").to_string(),
+                method: walked.method.to_ascii_uppercase(),
+                template: template.to_string(),
+                query,
+                path_params,
+                body,
+            });
         }
         Checker {
             operations,
@@ -162,17 +157,7 @@ impl Checker {
             .operations
             .iter()
             .filter(|op| op.method == r.method)
-            .filter(|op| {
-                let parts: Vec<&str> = op.template.split('/').collect();
-                parts.len() == segments.len()
-                    && parts.iter().zip(&segments).all(|(t, s)| {
-                        if t.starts_with('{') && t.ends_with('}') {
-                            !s.is_empty()
-                        } else {
-                            t == s
-                        }
-                    })
-            })
+            .filter(|op| spec_walk::fits(&op.template, &segments))
             .collect();
         let op = match matches.as_slice() {
             [op] => *op,
@@ -403,12 +388,10 @@ fn shape(v: &Value) -> String {
 // ------------------------------------------------------------------------------------------
 
 fn client(mock: &MockServer, base_path: &str) -> Client {
-    Client::builder()
-        .api_key(mock.api_key())
-        .base_url(format!("http://{}{base_path}", mock.addr()))
-        .retry_policy(RetryPolicy::default().max_retries(0))
-        .build()
-        .expect("a client")
+    client_of_with(mock, |b| {
+        b.base_url(format!("http://{}{base_path}", mock.addr()))
+            .retry_policy(RetryPolicy::default().max_retries(0))
+    })
 }
 
 fn attachment(n: u32) -> AttachmentInput {

@@ -7,26 +7,23 @@ mod common;
 mod speclint;
 
 use common::http_server::{serve_replies, Reply, TestServer};
-use common::openapi_schema;
+use common::{openapi_schema, spec_walk};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// (METHOD, path, operationId) of every operation of the spec, sorted.
 fn operations(spec: &Value) -> Vec<(String, String, String)> {
-    let mut ops = Vec::new();
-    for (path, item) in spec["paths"].as_object().expect("`paths` is a map") {
-        for method in METHODS {
-            if let Some(op) = item.get(method) {
-                let id = op["operationId"].as_str().unwrap_or("<none>");
-                ops.push((method.to_uppercase(), path.clone(), id.to_string()));
-            }
-        }
-    }
+    let mut ops: Vec<_> = spec_walk::operations(spec)
+        .iter()
+        .map(|op| {
+            (
+                op.method.to_uppercase(),
+                op.template.to_string(),
+                op.id().to_string(),
+            )
+        })
+        .collect();
     ops.sort();
     ops
 }

@@ -11,5 +11,6 @@ pub mod mock;
 pub mod openapi_schema;
 #[cfg(all(feature = "cli", unix))]
 pub mod pty;
+pub mod spec_walk;
 #[cfg(feature = "webhook-receiver")]
 pub mod webhook;
