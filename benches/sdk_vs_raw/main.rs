@@ -97,6 +97,14 @@ fn main() {
     };
     let (mut server, port) = server::start_server();
     let base = format!("http://127.0.0.1:{port}/api/v1/");
+    // An SDK client built with its own reqwest client first: that gives rustls its crypto
+    // provider (reqwest comes without one under this crate's `rustls` feature), which the
+    // hand-written side's reqwest client then uses too.
+    Client::builder()
+        .api_key(API_KEY)
+        .base_url(&base)
+        .build()
+        .expect("an SDK client");
     let http = reqwest::Client::builder()
         .no_proxy()
         .build()
