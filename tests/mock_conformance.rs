@@ -79,7 +79,7 @@ fn check(
 #[tokio::test]
 async fn every_response_of_a_full_run_matches_the_spec() {
     let spec = load_spec();
-    let (hook_url, mut hooks) = webhook_sink().await;
+    let (hook_url, mut hooks) = common::hook_sink::sink(Vec::new()).await;
     let mut api = Api::start_with(
         MockConfig::for_tests()
             .with_webhook_url(hook_url)
@@ -273,27 +273,4 @@ async fn walk(api: &Api, first: &str) {
         }
     }
     panic!("{first}: more than 50 pages");
-}
-
-/// A webhook receiver that forwards every body.
-async fn webhook_sink() -> (String, tokio::sync::mpsc::UnboundedReceiver<Value>) {
-    use axum::{extract::State, routing::post, Json, Router};
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
-    let app = Router::new()
-        .route(
-            "/",
-            post(
-                |State(tx): State<tokio::sync::mpsc::UnboundedSender<Value>>,
-                 Json(v): Json<Value>| async move {
-                    let _ = tx.send(v);
-                },
-            ),
-        )
-        .with_state(tx);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, rx)
 }

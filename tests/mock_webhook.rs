@@ -2,41 +2,13 @@
 //! retrying until it is answered with a 2xx status.
 #![cfg(feature = "mock")]
 
+mod common;
 mod mock_support;
 
+use common::hook_sink::sink as receiver;
 use maiagent::mock::MockConfig;
 use mock_support::Api;
 use serde_json::{json, Value};
-
-/// A tiny webhook receiver: answers `statuses` in turn (then 200) and forwards each body.
-async fn receiver(statuses: Vec<u16>) -> (String, tokio::sync::mpsc::UnboundedReceiver<Value>) {
-    use axum::{extract::State, http::StatusCode, routing::post, Json, Router};
-    use std::sync::{Arc, Mutex};
-    type Shared = (
-        Arc<Mutex<Vec<u16>>>,
-        tokio::sync::mpsc::UnboundedSender<Value>,
-    );
-    async fn hook(State((statuses, tx)): State<Shared>, Json(body): Json<Value>) -> StatusCode {
-        let _ = tx.send(body);
-        let mut statuses = statuses.lock().expect("lock");
-        let status = if statuses.is_empty() {
-            200
-        } else {
-            statuses.remove(0)
-        };
-        StatusCode::from_u16(status).expect("status")
-    }
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let app = Router::new()
-        .route("/hook", post(hook))
-        .with_state((Arc::new(Mutex::new(statuses)), tx));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, rx)
-}
 
 async fn next_body(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Value>) -> Value {
     tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())

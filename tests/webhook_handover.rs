@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::webhook::{http, reply_body, serve};
+use common::hook_sink::serve;
+use common::webhook::{http, reply_body};
 use maiagent::types::Message;
 use maiagent::webhook::receiver::WebhookReceiver;
 use reqwest::StatusCode;

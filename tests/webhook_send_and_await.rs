@@ -17,10 +17,7 @@ async fn receiver(hub: &ReplyHub) -> String {
         "/hooks/maiagent",
         WebhookReceiver::hub(hub.clone()).into_router(),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}/hooks/maiagent")
+    format!("{}/hooks/maiagent", common::hook_sink::serve(app).await)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

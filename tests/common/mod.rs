@@ -4,6 +4,8 @@
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod dir;
+#[cfg(any(feature = "mock", feature = "webhook-receiver"))]
+pub mod hook_sink;
 pub mod http_server;
 pub mod logs;
 #[cfg(feature = "mock")]
