@@ -126,6 +126,7 @@ async fn every_response_of_a_full_run_matches_the_spec() {
             .await;
         api_p.send(api_p.post(&format!("chatbots/{bot}/completions/"), &json!({"conversation": conv, "message": {"content": "again"}, "isStreaming": false}))).await;
         walk(api_p, &format!("chatbots/{bot}/records/")).await;
+        walk(api_p, "inboxes/?channelType=web").await;
         api_p
             .get(&format!("chatbots/{bot}/records/export-excel/"))
             .send()

@@ -70,6 +70,8 @@ async fn every_operation_answers_under_both_prefixes() {
             .await
             .expect("export");
         assert_eq!(xlsx.status(), 200);
+        let (s, inboxes) = api.send(api.get("inboxes/?channelType=web")).await;
+        assert_eq!((s, ids(&inboxes).len()), (200, 1));
 
         let seen: HashSet<Operation> = api
             .server

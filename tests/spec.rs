@@ -205,6 +205,12 @@ async fn every_operation_resolves_under_both_base_urls() {
             client.conversations_get().id("c-1")
         );
         call!(
+            "/inboxes/",
+            "get",
+            "/inboxes/",
+            client.inboxes_list().channel_type("web")
+        );
+        call!(
             "/messages/",
             "get",
             "/messages/",

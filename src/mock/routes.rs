@@ -10,7 +10,9 @@ use super::{
     state::{self, Author},
     validate, webhook, Shared,
 };
-use crate::types::{ChatbotRecordPage, Completion, ConversationPage, MessageCreate, MessagePage};
+use crate::types::{
+    ChatbotRecordPage, Completion, ConversationPage, InboxPage, MessageCreate, MessagePage,
+};
 use crate::Operation;
 use axum::{
     body::Bytes,
@@ -65,6 +67,7 @@ fn handler(op: Operation) -> MethodRouter<Arc<Shared>> {
         Operation::MessagesCreate => on(method, messages_create),
         Operation::MessagesGet => on(method, messages_get),
         Operation::MessagesOutgoingCreate => on(method, messages_outgoing_create),
+        Operation::InboxesList => on(method, inboxes_list),
     }
 }
 
@@ -292,6 +295,27 @@ async fn completions_create(
         content: answer,
         done: true,
         citations,
+    })
+    .into_response()
+}
+
+async fn inboxes_list(State(shared): Shr, Extension(info): Info) -> Response {
+    let items = lock(&shared.store).inboxes(filter(&info, "channelType"), filter(&info, "chatbot"));
+    let size = info.query.page_size(shared.config.page_size);
+    let Some(page) = numbered_page(items.len(), info.query.get("page"), size) else {
+        return detail(StatusCode::NOT_FOUND, "Invalid page.");
+    };
+    let link = |n: Option<usize>| {
+        n.map(|n| {
+            info.query
+                .link(&shared.origin, &info.path, "page", Some(&n.to_string()))
+        })
+    };
+    Json(InboxPage {
+        count: Some(items.len() as i64),
+        next: link(page.next),
+        previous: link(page.previous),
+        results: items[page.start..page.end].to_vec(),
     })
     .into_response()
 }

@@ -180,6 +180,18 @@ impl Store {
             .map(|(_, c)| c.clone())
     }
 
+    /// The inboxes: the seeded Web Chat inbox, when it passes the filters.
+    pub(crate) fn inboxes(&self, channel_type: Option<&str>, chatbot: Option<&str>) -> Vec<Inbox> {
+        let channel_ok = channel_type
+            .is_none_or(|t| self.inbox.channel_type.as_ref().and_then(|c| c.as_str()) == Some(t));
+        let chatbot_ok = chatbot.is_none_or(|c| c == self.chatbot);
+        if channel_ok && chatbot_ok {
+            vec![self.inbox.clone()]
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Conversations newest first, filtered by inbox and by a keyword in the title.
     pub(crate) fn conversations(
         &self,
