@@ -1,7 +1,7 @@
 //! [`ReplyStream`]: a chatbot's reply as it is written, event by event.
 
 use super::session::SessionState;
-use super::sse::decode_events;
+use super::sse::CompletionEvents;
 use crate::types::{Completion, Id};
 use crate::Error;
 use bytes::Bytes;
@@ -43,12 +43,28 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 pub struct ReplyStream {
     status: StatusCode,
     headers: HeaderMap,
-    events: Option<BoxStream<'static, Result<Completion, Error>>>,
+    events: Option<Events>,
     session: Option<SessionState>,
     conversation_id: Option<Id>,
     received: usize,
     done: bool,
     drain_deadline: Option<Pin<Box<Sleep>>>,
+}
+
+/// Where the events come from: the event decoder, held inline (it is polled once per event), or
+/// the one event of a whole JSON answer.
+enum Events {
+    Sse(CompletionEvents),
+    Whole(BoxStream<'static, Result<Completion, Error>>),
+}
+
+impl Events {
+    fn poll_next_unpin(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Completion, Error>>> {
+        match self {
+            Events::Sse(events) => events.poll_next_unpin(cx),
+            Events::Whole(events) => events.poll_next_unpin(cx),
+        }
+    }
 }
 
 impl std::fmt::Debug for ReplyStream {
@@ -85,9 +101,9 @@ impl ReplyStream {
             waiting: false,
         };
         let events = if json {
-            whole_json(bytes, max_event_size).boxed()
+            Events::Whole(whole_json(bytes, max_event_size).boxed())
         } else {
-            decode_events(bytes, max_event_size).boxed()
+            Events::Sse(CompletionEvents::new(bytes.boxed(), max_event_size))
         };
         Self {
             status,
