@@ -21,23 +21,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(8787);
     let hub = ReplyHub::new();
+    let (mut receiver, mut messages) = WebhookReceiver::channel(64);
     let printer = hub.clone();
-    let mut receiver = WebhookReceiver::callback(move |message| {
-        println!(
-            "[{}] {}: {}",
-            message
-                .conversation
-                .as_ref()
-                .map(|c| c.as_str())
-                .unwrap_or("?"),
-            message
-                .sender
-                .as_ref()
-                .and_then(|s| s.name.as_deref())
-                .unwrap_or("?"),
-            message.content.as_deref().unwrap_or_default()
-        );
-        printer.deliver(message);
+    tokio::spawn(async move {
+        while let Some(message) = messages.recv().await {
+            println!(
+                "[{}] {}: {}",
+                message
+                    .conversation
+                    .as_ref()
+                    .map(|c| c.as_str())
+                    .unwrap_or("?"),
+                message
+                    .sender
+                    .as_ref()
+                    .and_then(|s| s.name.as_deref())
+                    .unwrap_or("?"),
+                message.content.as_deref().unwrap_or_default()
+            );
+            // The in-process hub cannot fail; with a Redis hub, mount WebhookReceiver::hub
+            // instead so that a failed hand-over is answered 503 and retried.
+            let _ = printer.deliver(message).await;
+        }
     });
     if let Ok(secret) = std::env::var("MAIAGENT_WEBHOOK_SECRET") {
         receiver = receiver.require_header("x-hook-secret", secret);

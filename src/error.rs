@@ -133,6 +133,16 @@ pub enum Error {
     /// A local file operation failed (saving a download).
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The Redis server of a shared [`ReplyHub`](crate::webhook::ReplyHub) (feature `redis`)
+    /// cannot be reached or failed a command.
+    #[error("Redis failed while {action}: {source}")]
+    Redis {
+        /// What was being done, with the server's address (never its password).
+        action: String,
+        /// The Redis client's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// A non-success answer from the server, with everything it said.

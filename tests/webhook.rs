@@ -117,10 +117,22 @@ async fn the_hub_routes_by_conversation_drops_duplicates_and_times_out() {
     let hub = ReplyHub::new();
     let a = hub.waiter("conv-a");
     let b = hub.waiter("conv-b");
-    assert_eq!(hub.deliver(message("m1", "conv-b")), Delivery::Delivered);
-    assert_eq!(hub.deliver(message("m1", "conv-b")), Delivery::Duplicate);
-    assert_eq!(hub.deliver(message("m2", "conv-a")), Delivery::Delivered);
-    assert_eq!(hub.deliver(message("m3", "conv-z")), Delivery::Unclaimed);
+    assert_eq!(
+        hub.deliver(message("m1", "conv-b")).await.unwrap(),
+        Delivery::Delivered
+    );
+    assert_eq!(
+        hub.deliver(message("m1", "conv-b")).await.unwrap(),
+        Delivery::Duplicate
+    );
+    assert_eq!(
+        hub.deliver(message("m2", "conv-a")).await.unwrap(),
+        Delivery::Delivered
+    );
+    assert_eq!(
+        hub.deliver(message("m3", "conv-z")).await.unwrap(),
+        Delivery::Unclaimed
+    );
     assert_eq!(
         b.wait(Duration::from_secs(1))
             .await
@@ -137,13 +149,16 @@ async fn the_hub_routes_by_conversation_drops_duplicates_and_times_out() {
             .as_deref(),
         Some("reply m2")
     );
-    assert!(hub.has_seen("m3"));
+    assert!(hub.has_seen("m3").await.unwrap());
 
     let lonely = hub.waiter("conv-c");
     let err = lonely.wait(Duration::from_millis(50)).await.unwrap_err();
     assert!(matches!(err, maiagent::Error::Timeout { .. }), "{err}");
     // A dropped waiter no longer claims messages.
-    assert_eq!(hub.deliver(message("m4", "conv-c")), Delivery::Unclaimed);
+    assert_eq!(
+        hub.deliver(message("m4", "conv-c")).await.unwrap(),
+        Delivery::Unclaimed
+    );
 }
 
 #[cfg(feature = "webhook-receiver")]
@@ -221,7 +236,7 @@ async fn duration_max_means_no_deadline() {
     let sender = hub.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        sender.deliver(message("m-late", "conv-forever"))
+        sender.deliver(message("m-late", "conv-forever")).await
     });
     let reply = waiter.wait(Duration::MAX).await.unwrap();
     assert_eq!(reply.content.as_deref(), Some("reply m-late"));

@@ -1,7 +1,8 @@
 use super::recent::{RecentIds, Reserved};
+use super::waiters::Waiters;
 use crate::types::Message;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use crate::Error;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -10,8 +11,15 @@ use tokio::time::Instant;
 ///
 /// Each message goes to the oldest armed waiter of its conversation; a waiter is armed until it
 /// receives one message. MaiAgent retries a delivery that was not answered 200, so the same
-/// message may arrive twice: [`ReplyHub::deliver`] drops a message whose id it has seen
-/// recently. A message nobody waits for is not kept.
+/// message may arrive twice: [`ReplyHub::deliver`] drops a message whose id it has delivered
+/// recently.
+///
+/// Two backends, chosen at construction, behind this one API:
+/// * in-process ([`ReplyHub::new`]): the webhook must reach the process that waits. A message
+///   nobody waits for is not kept.
+/// * Redis ([`ReplyHub::redis`], feature `redis`): several replicas of a service share one
+///   Redis; a webhook received by any replica reaches the waiter on any replica (see the
+///   README's "Running several replicas").
 ///
 /// ```
 /// # async fn run() -> Result<(), maiagent::Error> {
@@ -21,46 +29,43 @@ use tokio::time::Instant;
 /// let hub = ReplyHub::new();
 /// let waiter = hub.waiter("8e44604a-8278-4c96-96b5-3e5a0548d738");
 /// // ... a webhook arrives and the receiver calls hub.deliver(message) ...
-/// # hub.deliver(maiagent::webhook::decode(br#"{"id": "m1", "conversation": "8e44604a-8278-4c96-96b5-3e5a0548d738"}"#)?);
+/// # hub.deliver(maiagent::webhook::decode(br#"{"id": "m1", "conversation": "8e44604a-8278-4c96-96b5-3e5a0548d738"}"#)?).await?;
 /// let reply = waiter.wait(Duration::from_secs(30)).await?;
 /// # let _ = reply;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct ReplyHub {
-    state: Arc<Mutex<State>>,
-    seen: Arc<RecentIds>,
+    waiters: Arc<Waiters>,
+    backend: Arc<Backend>,
+}
+
+enum Backend {
+    InProcess(Arc<RecentIds>),
+    #[cfg(feature = "redis")]
+    Redis(super::redis::Shared),
 }
 
 impl Default for ReplyHub {
     fn default() -> Self {
+        let seen = Arc::new(RecentIds::new(super::SEEN_CAPACITY));
         Self {
-            state: Arc::default(),
-            seen: Arc::new(RecentIds::new(super::SEEN_CAPACITY)),
+            waiters: Arc::default(),
+            backend: Arc::new(Backend::InProcess(seen)),
         }
     }
 }
 
-#[derive(Default)]
-struct State {
-    waiters: HashMap<String, Vec<Slot>>,
-    next_waiter: u64,
-}
-
-struct Slot {
-    id: u64,
-    tx: mpsc::UnboundedSender<Message>,
-    armed: bool,
-    exclude: Option<String>,
-}
-
 impl std::fmt::Debug for ReplyHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = self.lock();
-        f.debug_struct("ReplyHub")
-            .field("waiting_conversations", &state.waiters.len())
-            .field("seen_messages", &self.seen.len())
-            .finish()
+        let mut out = f.debug_struct("ReplyHub");
+        out.field("waiting_conversations", &self.waiters.conversations());
+        match &*self.backend {
+            Backend::InProcess(seen) => out.field("seen_messages", &seen.len()),
+            #[cfg(feature = "redis")]
+            Backend::Redis(redis) => out.field("redis", redis),
+        };
+        out.finish()
     }
 }
 
@@ -70,6 +75,9 @@ impl std::fmt::Debug for ReplyHub {
 pub enum Delivery {
     /// A waiter of the message's conversation received it.
     Delivered,
+    /// (Redis backend) The message is on the shared stream, from which each replica hands it
+    /// to its oldest armed waiter of the conversation, if it has one.
+    Published,
     /// Nobody waits for that conversation; the message is not kept.
     Unclaimed,
     /// The message id was delivered before (a retry by MaiAgent): dropped.
@@ -77,29 +85,26 @@ pub enum Delivery {
 }
 
 impl ReplyHub {
-    /// An empty hub.
+    /// An empty in-process hub.
     pub fn new() -> Self {
         Self::default()
     }
 
+    #[cfg(feature = "redis")]
+    pub(crate) fn with_redis(waiters: Arc<Waiters>, redis: super::redis::Shared) -> Self {
+        Self {
+            waiters,
+            backend: Arc::new(Backend::Redis(redis)),
+        }
+    }
+
     /// Waits for the next message of `conversation`. Register the waiter *before* sending the
-    /// message whose reply you want, so that a fast reply is not missed.
+    /// message whose reply you want, so that a fast reply is not missed: from then on, every
+    /// message of the conversation that reaches the hub (on any replica, with Redis) is kept
+    /// for the waiter until it waits.
     pub fn waiter(&self, conversation: impl AsRef<str>) -> ReplyWaiter {
-        let (tx, rx) = mpsc::unbounded_channel();
         let conversation = conversation.as_ref().to_string();
-        let mut state = self.lock();
-        let id = state.next_waiter;
-        state.next_waiter += 1;
-        state
-            .waiters
-            .entry(conversation.clone())
-            .or_default()
-            .push(Slot {
-                id,
-                tx,
-                armed: true,
-                exclude: None,
-            });
+        let (id, rx) = self.waiters.register(&conversation);
         ReplyWaiter {
             hub: self.clone(),
             conversation,
@@ -108,72 +113,44 @@ impl ReplyHub {
         }
     }
 
-    /// Hands a webhook message to the oldest armed waiter of its conversation.
+    /// Hands a webhook message to the oldest armed waiter of its conversation (with Redis:
+    /// publishes it to every replica).
     ///
-    /// The message id is remembered as delivered only once the message was handed over (a
-    /// message that arrives twice at once is handed over once).
-    pub fn deliver(&self, message: Message) -> Delivery {
-        let message_id = message.id.as_ref().map(|i| i.as_str().to_string());
-        let reservation = match message_id.as_deref().map(|id| self.seen.reserve(id)) {
+    /// The message id is remembered as delivered only once the message was handed over, and a
+    /// message that arrives several times at once (on several replicas, with Redis) is handed
+    /// over once. An error (Redis cannot be reached) means nothing was handed over and nothing
+    /// remembered: answer the webhook with an error so that MaiAgent retries it.
+    pub async fn deliver(&self, message: Message) -> Result<Delivery, Error> {
+        match &*self.backend {
+            Backend::InProcess(seen) => Ok(self.deliver_in_process(seen, message)),
+            #[cfg(feature = "redis")]
+            Backend::Redis(redis) => redis.publish(&message).await,
+        }
+    }
+
+    fn deliver_in_process(&self, seen: &Arc<RecentIds>, message: Message) -> Delivery {
+        let reservation = match message.id.as_ref().map(|id| seen.reserve(id.as_str())) {
             Some(Reserved::Delivered | Reserved::InFlight) => return Delivery::Duplicate,
             Some(Reserved::Fresh(reservation)) => Some(reservation),
             None => None,
         };
-        let delivery = self.dispatch(message, message_id);
+        let delivery = if self.waiters.dispatch(message) {
+            Delivery::Delivered
+        } else {
+            Delivery::Unclaimed
+        };
         if let Some(reservation) = reservation {
             reservation.confirm();
         }
         delivery
     }
 
-    /// Hands `message` to the oldest armed waiter of its conversation.
-    fn dispatch(&self, message: Message, message_id: Option<String>) -> Delivery {
-        let mut state = self.lock();
-        let Some(conversation) = message.conversation.as_ref().map(|c| c.to_string()) else {
-            return Delivery::Unclaimed;
-        };
-        let Some(slots) = state.waiters.get_mut(&conversation) else {
-            return Delivery::Unclaimed;
-        };
-        let target = slots.iter_mut().find(|s| {
-            s.armed && !s.tx.is_closed() && (s.exclude.is_none() || s.exclude != message_id)
-        });
-        match target {
-            Some(slot) if slot.tx.send(message).is_ok() => {
-                slot.armed = false;
-                Delivery::Delivered
-            }
-            _ => Delivery::Unclaimed,
-        }
-    }
-
     /// Whether a message id was delivered recently.
-    pub fn has_seen(&self, message_id: &str) -> bool {
-        self.seen.contains(message_id)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn update(&self, conversation: &str, id: u64, f: impl FnOnce(&mut Slot)) {
-        let mut state = self.lock();
-        if let Some(slot) = state
-            .waiters
-            .get_mut(conversation)
-            .and_then(|slots| slots.iter_mut().find(|s| s.id == id))
-        {
-            f(slot);
-        }
-    }
-
-    fn forget(&self, conversation: &str, id: u64) {
-        let mut state = self.lock();
-        if let Some(slots) = state.waiters.get_mut(conversation) {
-            slots.retain(|s| s.id != id);
-            if slots.is_empty() {
-                state.waiters.remove(conversation);
-            }
+    pub async fn has_seen(&self, message_id: &str) -> Result<bool, Error> {
+        match &*self.backend {
+            Backend::InProcess(seen) => Ok(seen.contains(message_id)),
+            #[cfg(feature = "redis")]
+            Backend::Redis(redis) => redis.has_seen(message_id).await,
         }
     }
 }
@@ -196,11 +173,11 @@ impl ReplyWaiter {
 
     /// Waits up to `timeout` for the message ([`Duration::MAX`]: no deadline);
     /// [`crate::Error::Timeout`] when none arrives.
-    pub async fn wait(mut self, timeout: Duration) -> Result<Message, crate::Error> {
+    pub async fn wait(mut self, timeout: Duration) -> Result<Message, Error> {
         let deadline = Instant::now().checked_add(timeout);
         self.next(deadline)
             .await
-            .ok_or(crate::Error::Timeout { after: timeout })
+            .ok_or(Error::Timeout { after: timeout })
     }
 
     /// Waits up to `timeout` ([`Duration::MAX`]: no deadline) for the reply to the message
@@ -209,18 +186,17 @@ impl ReplyWaiter {
         mut self,
         sent_id: Option<&str>,
         timeout: Duration,
-    ) -> Result<Message, crate::Error> {
+    ) -> Result<Message, Error> {
         if let Some(sent_id) = sent_id {
-            let exclude = sent_id.to_string();
-            self.hub
-                .update(&self.conversation, self.id, |s| s.exclude = Some(exclude));
+            let waiters = &self.hub.waiters;
+            waiters.exclude(&self.conversation, self.id, sent_id.to_string());
         }
         let deadline = Instant::now().checked_add(timeout);
         loop {
             let message = self
                 .next(deadline)
                 .await
-                .ok_or(crate::Error::Timeout { after: timeout })?;
+                .ok_or(Error::Timeout { after: timeout })?;
             if sent_id.is_none() || message.id.as_ref().map(|i| i.as_str()) != sent_id {
                 return Ok(message);
             }
@@ -233,8 +209,7 @@ impl ReplyWaiter {
         if let Ok(message) = self.rx.try_recv() {
             return Some(message);
         }
-        self.hub
-            .update(&self.conversation, self.id, |s| s.armed = true);
+        self.hub.waiters.arm(&self.conversation, self.id);
         match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline, self.rx.recv())
                 .await
@@ -247,6 +222,6 @@ impl ReplyWaiter {
 
 impl Drop for ReplyWaiter {
     fn drop(&mut self) {
-        self.hub.forget(&self.conversation, self.id);
+        self.hub.waiters.forget(&self.conversation, self.id);
     }
 }

@@ -7,6 +7,8 @@
 //!   [`SendMessage::await_reply`](crate::resources::messages::SendMessage::await_reply) can
 //!   send a message and wait for the bot's answer.
 //! * `receiver` (feature `webhook-receiver`) is an axum router to mount in your app.
+//! * With the `redis` feature, `ReplyHub::redis(url)` shares one hub between the replicas of a
+//!   service behind a load balancer.
 //!
 //! ```
 //! let body = r#"{"id": "2491074a-6d23-4289-af45-caa12531420e",
@@ -23,8 +25,13 @@ mod hub;
 #[cfg(feature = "webhook-receiver")]
 pub mod receiver;
 mod recent;
+#[cfg(feature = "redis")]
+mod redis;
+mod waiters;
 
 pub use hub::{Delivery, ReplyHub, ReplyWaiter};
+#[cfg(feature = "redis")]
+pub use redis::RedisHubBuilder;
 
 use crate::types::Message;
 use crate::Error;

@@ -17,9 +17,10 @@
 //! It answers 200 only once the message is handed over: the channel accepted it, the hub
 //! delivered it, or the callback returned. MaiAgent retries a delivery that was not answered
 //! 200, and that retry is how a message whose hand-over failed still arrives: 503 when the
-//! hand-over cannot happen now (the channel is closed, or another request is handing the same
-//! message over right now), 500 when the callback panicked; a request that is cancelled (the
-//! sender gave up while the channel was full) hands nothing over and remembers nothing.
+//! hand-over cannot happen now (the channel is closed, the hub's Redis cannot be reached, or
+//! another request is handing the same message over right now), 500 when the callback
+//! panicked; a request that is cancelled (the sender gave up while the channel was full) hands
+//! nothing over and remembers nothing.
 //! It answers 400 with a short reason for a body that is not a message, 413 for a body over
 //! the limit (default 1 MiB), 405 for methods other than POST, and 401 when a configured check
 //! fails. The vendor documents no signature, so none is invented:
@@ -155,10 +156,17 @@ async fn receive(
     };
     let (handover, seen) = match &receiver.sink {
         Sink::Hub(hub) => {
-            return match hub.deliver(message) {
-                Delivery::Duplicate => (StatusCode::OK, DUPLICATE.into()),
-                Delivery::Delivered | Delivery::Unclaimed => (StatusCode::OK, "ok".into()),
-            }
+            return match hub.deliver(message).await {
+                Ok(Delivery::Duplicate) => (StatusCode::OK, DUPLICATE.into()),
+                Ok(_) => (StatusCode::OK, "ok".into()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a webhook could not be handed to the hub; answered 503");
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!("cannot hand the message over now: {e}"),
+                    )
+                }
+            };
         }
         Sink::Application(handover, seen) => (handover, seen),
     };

@@ -13,6 +13,8 @@ pub mod mock;
 pub mod openapi_schema;
 #[cfg(all(feature = "cli", unix))]
 pub mod pty;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod spec_walk;
 #[cfg(feature = "webhook-receiver")]
 pub mod webhook;
