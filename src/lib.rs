@@ -54,6 +54,40 @@ pub use response::Response;
 pub use retry::RetryPolicy;
 pub use wire::ApiKey;
 
+/// Internals that the fuzz targets of `fuzz/` call. Not part of the API: hidden, unstable.
+#[doc(hidden)]
+pub mod __fuzz {
+    use std::time::Duration;
+
+    /// The wait that a response with these headers asks for (`Retry-After`, `retry-after-ms`).
+    pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+        crate::retry::retry_after(headers)
+    }
+
+    /// The wait `policy` chooses before retry number `retry` of a GET answered `status` with
+    /// these headers, or `None` when it does not retry.
+    pub fn retry_delay(
+        policy: &crate::RetryPolicy,
+        retry: u32,
+        status: reqwest::StatusCode,
+        headers: &reqwest::header::HeaderMap,
+    ) -> Option<Duration> {
+        let error = crate::Error::Api(Box::new(crate::ApiError {
+            status,
+            body: String::new(),
+            json: None,
+            request_id: None,
+            retry_after: crate::retry::retry_after(headers),
+        }));
+        policy.delay(retry, true, &error)
+    }
+
+    /// The file name of a `Content-Disposition` header value.
+    pub fn content_disposition_file_name(value: &[u8]) -> Option<String> {
+        crate::chatbot::export::disposition::content_disposition_file_name(value)
+    }
+}
+
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

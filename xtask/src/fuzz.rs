@@ -25,6 +25,7 @@ const TARGETS: &[(&str, &str, bool)] = &[
     ("sse_decoder", "sse.dict", false),
     ("webhook_decode", "json.dict", true),
     ("response_decoders", "json.dict", true),
+    ("header_parsers", "headers.dict", false),
 ];
 
 /// The default run length, in seconds.

@@ -122,10 +122,8 @@ pub(crate) fn sanitize_file_name(name: &str) -> Option<String> {
         })
         .collect();
     let cleaned = cleaned
-        .trim()
-        .trim_start_matches('.')
-        .trim_end_matches(['.', ' '])
-        .trim();
+        .trim_start_matches(dot_or_space)
+        .trim_end_matches(dot_or_space);
     if cleaned.is_empty() {
         return None;
     }
@@ -140,12 +138,28 @@ pub(crate) fn sanitize_file_name(name: &str) -> Option<String> {
     while !stem.is_char_boundary(cut.min(stem.len())) {
         cut -= 1;
     }
-    Some(format!("{}{ext}", &stem[..cut.min(stem.len())]))
+    // Cutting may leave a dot or a space at the end; the name must not end with one.
+    let stem = stem.get(..cut.min(stem.len())).unwrap_or_default();
+    Some(format!("{}{ext}", stem.trim_end_matches(dot_or_space)))
+}
+
+fn dot_or_space(c: char) -> bool {
+    c == '.' || c.is_whitespace()
 }
 
 #[cfg(test)]
 mod tests {
     use super::{content_disposition_file_name as name, sanitize_file_name};
+
+    #[test]
+    fn no_name_ends_with_a_dot_or_a_space_even_when_cut() {
+        // Found by the `header_parsers` fuzz target: a long name cut just after a space.
+        let long = format!("{} Fri, 31 Dec", "r".repeat(249));
+        let cut = sanitize_file_name(&long).unwrap();
+        assert_eq!(cut, format!("{} Fri,", "r".repeat(249)));
+        assert_eq!(sanitize_file_name("a.\u{3000}").as_deref(), Some("a"));
+        assert_eq!(sanitize_file_name(". .a").as_deref(), Some("a"));
+    }
 
     #[test]
     fn content_disposition_names() {

@@ -33,7 +33,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
-mod disposition;
+pub(crate) mod disposition;
 
 use disposition::{content_disposition_file_name, sanitize_file_name};
 
