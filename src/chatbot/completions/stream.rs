@@ -53,6 +53,8 @@ pub struct ReplyStream {
 
 /// Where the events come from: the event decoder, held inline (it is polled once per event), or
 /// the one event of a whole JSON answer.
+// The decoder is the large variant on purpose: boxing it is what this enum avoids.
+#[allow(clippy::large_enum_variant)]
 enum Events {
     Sse(CompletionEvents),
     Whole(BoxStream<'static, Result<Completion, Error>>),
