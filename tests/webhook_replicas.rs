@@ -373,9 +373,16 @@ async fn redis_killed_and_restarted_mid_run() {
         async move { send_and_await_all(&client, &during, &[&a, &b], timeout).await }
     });
     // The replicas answer 503 while Redis is down, so the webhooks are retried.
-    while balancer.unavailable.load(Ordering::SeqCst) < 100 {
+    for _ in 0..500 {
+        if balancer.unavailable.load(Ordering::SeqCst) >= 100 {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    assert!(
+        balancer.unavailable.load(Ordering::SeqCst) >= 100,
+        "503 while Redis is down"
+    );
     // A waiter whose deadline passes during the outage gets a typed timeout, not a hang.
     let lonely = a
         .hub
