@@ -160,8 +160,11 @@ fn operation(
         None if query_params.iter().any(|q| q == "page") => Some("PageNumber"),
         None => None,
     };
+    // A body progenitor cannot generate (multipart) is declared in `x-maiagent-request-body`,
+    // written as a `requestBody` would be.
     let request_media = op
         .pointer("/requestBody/content")
+        .or_else(|| op.pointer("/x-maiagent-request-body/content"))
         .and_then(Value::as_object)
         .and_then(|c| c.keys().next().cloned());
     let success = op

@@ -87,7 +87,8 @@ impl Client {
         &self.inner.settings
     }
 
-    /// The HTTP connection pool.
+    /// The HTTP connection pool. A request built from it carries no `Authorization` header
+    /// (the transport adds it to API requests only), so storage uploads use it directly.
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }

@@ -130,7 +130,7 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// A local file operation failed (saving a download).
+    /// A local file operation failed (saving a download, reading a file to upload).
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
     /// The Redis server of a shared [`ReplyHub`](crate::webhook::ReplyHub) (feature `redis`)
@@ -142,6 +142,27 @@ pub enum Error {
         /// The Redis client's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The storage host refused a presigned upload (see [`crate::upload`]).
+    #[error("{0}")]
+    Storage(Box<crate::upload::StorageError>),
+    /// A knowledge-base file ended `failed`: MaiAgent could not process it.
+    #[error("knowledge-base file {file} failed to process: {}", reason.as_deref().unwrap_or("the server gave no reason"))]
+    FileProcessingFailed {
+        /// The file's id.
+        file: String,
+        /// The server's reason, when it sent one.
+        reason: Option<String>,
+    },
+    /// A knowledge-base file was still not processed when the wait ended.
+    #[error("knowledge-base file {file} is still {status} after {after:?}")]
+    StillProcessing {
+        /// The file's id.
+        file: String,
+        /// Its last status (`initial`, `processing`, ...).
+        status: String,
+        /// How long the wait lasted.
+        after: Duration,
     },
 }
 
@@ -231,10 +252,12 @@ impl std::fmt::Display for ApiError {
 }
 
 impl Error {
-    /// The HTTP status, for errors that are answers from the server.
+    /// The HTTP status, for errors that are answers from the server (or from the storage host,
+    /// for [`Error::Storage`]).
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(e) => Some(e.status),
+            Error::Storage(e) => Some(e.status),
             _ => None,
         }
     }
@@ -249,20 +272,20 @@ impl Error {
 
     /// 404: the id does not exist (or the path is wrong).
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(StatusCode::NOT_FOUND)
+        self.api_error().map(|e| e.status) == Some(StatusCode::NOT_FOUND)
     }
 
     /// 401 or 403: the API key is missing, wrong, or not allowed to do this.
     pub fn is_auth(&self) -> bool {
         matches!(
-            self.status(),
+            self.api_error().map(|e| e.status),
             Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
         )
     }
 
     /// 429: too many requests.
     pub fn is_rate_limited(&self) -> bool {
-        self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+        self.api_error().map(|e| e.status) == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
     /// Whether trying the same request again later may succeed: connection failures,

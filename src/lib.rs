@@ -37,6 +37,7 @@ mod retry;
 mod tls;
 mod transport;
 pub mod types;
+pub mod upload;
 pub mod webhook;
 mod wire;
 

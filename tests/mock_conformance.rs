@@ -137,6 +137,37 @@ async fn every_response_of_a_full_run_matches_the_spec() {
             .expect("xlsx");
     }
     api.prefix = "/api/v1/".into();
+    // Attachments, inboxes, chatbots, knowledge bases and their files, models, contacts,
+    // through the SDK.
+    let client = maiagent::Client::builder()
+        .api_key(api.server.api_key())
+        .base_url(api.server.base_url())
+        .build()
+        .expect("a client");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    mock_support::account::drive_account(&client, &api.server, dir.path()).await;
+    // The vendor's helper sends snake_case bodies and `PUT` for updates.
+    let (status, kb) = api
+        .send(api.post(
+            "knowledge-bases/",
+            &json!({"name": "helper", "embedding_model": null, "number_of_retrieved_chunks": 12, "enable_rerank": true}),
+        ))
+        .await;
+    assert_eq!(status, 201, "{kb}");
+    let kb_id = kb["id"].as_str().expect("id").to_string();
+    let (status, kb) = api
+        .send(api.auth(api.http.put(api.url(&format!("knowledge-bases/{kb_id}/")))).json(&json!({"sentence_window_size": 3})))
+        .await;
+    assert_eq!((status, kb["sentenceWindowSize"].as_i64()), (200, Some(3)));
+    let (status, contact) = api
+        .send(api.post("contacts/", &json!({"name": "helper", "phone_number": "+886", "inboxes": [{"id": demo.inbox}]})))
+        .await;
+    assert_eq!((status, contact["phoneNumber"].as_str()), (201, Some("+886")));
+    let contact_id = contact["id"].as_str().expect("id").to_string();
+    let (status, _) = api
+        .send(api.auth(api.http.put(api.url(&format!("contacts/{contact_id}/")))).json(&json!({"name": "put"})))
+        .await;
+    assert_eq!(status, 200);
     // Stream events are `Completion`s.
     let completion = component_validator(&spec, "Completion");
     let mut problems = Vec::new();

@@ -23,6 +23,7 @@
 #![cfg(feature = "mock")]
 
 mod common;
+mod mock_support;
 
 use common::mock::client_of_with;
 use common::openapi_schema::{load_spec, root_for};
@@ -599,25 +600,8 @@ async fn drive(client: &Client, mock: &MockServer, dir: &std::path::Path) -> usi
     let export = bot.export_records().await.expect("export");
     assert!(!export.bytes().await.expect("bytes").is_empty());
 
-    // Inboxes.
-    let inboxes: Vec<_> = client
-        .inboxes()
-        .list()
-        .channel_type("web")
-        .chatbot(demo.chatbot.as_str())
-        .page_size(5)
-        .items()
-        .try_collect()
-        .await
-        .expect("inboxes");
-    assert_eq!(inboxes.len(), 1);
-    assert_eq!(inboxes[0].id.as_ref(), Some(&demo.inbox));
-    client
-        .inboxes()
-        .list()
-        .first_page()
-        .await
-        .expect("no filter");
+    // Attachments, inboxes, chatbots, knowledge bases and their files, models, contacts.
+    mock_support::account::drive_account(client, mock, dir).await;
 
     streams
 }

@@ -3,6 +3,7 @@
 
 pub mod completions;
 pub mod export;
+pub mod settings;
 
 use crate::pagination::Listing;
 use crate::types::ChatbotRecordPage;

@@ -26,9 +26,15 @@
 //! # }
 //! ```
 
+mod account;
+mod catalog;
 mod export;
 mod faults;
 mod front;
+mod knowledge;
+mod multipart;
+mod storage;
+mod uploads;
 mod paging;
 mod routes;
 mod sse;
@@ -37,6 +43,7 @@ mod validate;
 mod webhook;
 
 pub use faults::{Fault, FaultRule, Matcher, ParseFaultError};
+pub use storage::StorageUpload;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
@@ -65,6 +72,13 @@ pub struct MockConfig {
     pub webhook_url: Option<String>,
     /// Page size when a request has no (valid) `pageSize`.
     pub page_size: usize,
+    /// How long a new knowledge-base file stays `initial`, then `processing`, before it is
+    /// `done` (or `failed`, for a file whose name contains `fail`).
+    pub file_processing_step: Duration,
+    /// Whether streamed completions end with a `data: [DONE]` line after the `done: true`
+    /// event, as some servers do. Off by default: the vendor's documented streams end with the
+    /// `done: true` event, and its Python helper fails to decode a `[DONE]` line.
+    pub sse_done_marker: bool,
 }
 
 impl Default for MockConfig {
@@ -75,15 +89,19 @@ impl Default for MockConfig {
             port: 0,
             webhook_url: None,
             page_size: 10,
+            file_processing_step: Duration::from_secs(2),
+            sse_done_marker: false,
         }
     }
 }
 
 impl MockConfig {
-    /// The defaults, without any delay between streamed events.
+    /// The defaults, without any delay between streamed events, and knowledge-base files that
+    /// take 50 ms per processing step.
     pub fn for_tests() -> Self {
         Self {
             stream_delay: Duration::ZERO,
+            file_processing_step: Duration::from_millis(50),
             ..Self::default()
         }
     }
@@ -115,6 +133,18 @@ impl MockConfig {
     /// Sets [`page_size`](Self::page_size) (at least 1).
     pub fn with_page_size(mut self, size: usize) -> Self {
         self.page_size = size.max(1);
+        self
+    }
+
+    /// Sets [`file_processing_step`](Self::file_processing_step).
+    pub fn with_file_processing_step(mut self, step: Duration) -> Self {
+        self.file_processing_step = step;
+        self
+    }
+
+    /// Sets [`sse_done_marker`](Self::sse_done_marker): end streams with `data: [DONE]` too.
+    pub fn with_sse_done_marker(mut self, on: bool) -> Self {
+        self.sse_done_marker = on;
         self
     }
 }
@@ -221,6 +251,8 @@ pub(crate) struct Shared {
     /// `http://127.0.0.1:PORT`, for absolute `next` / `previous` links.
     pub(crate) origin: String,
     pub(crate) store: Mutex<state::Store>,
+    pub(crate) catalog: Mutex<catalog::Catalog>,
+    pub(crate) storage: Mutex<storage::Storage>,
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
     pub(crate) next_request: AtomicU64,
     pub(crate) rules: Mutex<Vec<FaultRule>>,
@@ -274,6 +306,8 @@ impl MockServer {
         let shared = Arc::new(Shared {
             origin: format!("http://{addr}"),
             store: Mutex::new(store),
+            catalog: Mutex::new(catalog::Catalog::seeded(&demo, config.webhook_url.clone())),
+            storage: Mutex::new(storage::Storage::default()),
             requests: Mutex::new(Vec::new()),
             next_request: AtomicU64::new(0),
             rules: Mutex::new(Vec::new()),
@@ -344,6 +378,13 @@ impl MockServer {
     /// Every request received so far, in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).clone()
+    }
+
+    /// Every upload the storage endpoint received so far (`POST /storage/maiagent-mock/`), in
+    /// order: the form's part names as received, whether an `Authorization` header came, the
+    /// file's size and the answer's status.
+    pub fn storage_uploads(&self) -> Vec<StorageUpload> {
+        lock(&self.shared.storage).uploads()
     }
 
     /// Forgets the recorded requests.

@@ -2,7 +2,7 @@
 #![allow(clippy::result_large_err)] // The error side is the HTTP answer, made once per request.
 
 use super::{
-    export, front,
+    account, export, front, knowledge, uploads,
     front::{detail, field_errors, RequestInfo},
     lock,
     paging::{cursor_page, numbered_page, Cursor},
@@ -11,7 +11,7 @@ use super::{
     validate, webhook, Shared,
 };
 use crate::types::{
-    ChatbotRecordPage, Completion, ConversationPage, InboxPage, MessageCreate, MessagePage,
+    ChatbotRecordPage, Completion, ConversationPage, MessageCreate, MessagePage,
 };
 use crate::Operation;
 use axum::{
@@ -48,6 +48,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::disable())
         .layer(from_fn_with_state(Arc::clone(&shared), front::front))
+        // The storage host: outside the API's layers (no key, a streamed body).
+        .route(super::storage::STORAGE_PATH, axum::routing::post(uploads::storage_post))
         .with_state(shared)
 }
 
@@ -67,7 +69,37 @@ fn handler(op: Operation) -> MethodRouter<Arc<Shared>> {
         Operation::MessagesCreate => on(method, messages_create),
         Operation::MessagesGet => on(method, messages_get),
         Operation::MessagesOutgoingCreate => on(method, messages_outgoing_create),
-        Operation::InboxesList => on(method, inboxes_list),
+        Operation::UploadPresignedUrlCreate => on(method, uploads::presign),
+        Operation::AttachmentsCreate => on(method, uploads::attachments_create),
+        Operation::ConversationsAttachmentsCreate => {
+            on(method, uploads::conversation_attachments_create)
+        }
+        Operation::AttachmentsUploadCreate => on(method, uploads::attachments_upload),
+        Operation::InboxesList => on(method, account::inboxes_list),
+        Operation::InboxesGet => on(method, account::inboxes_get),
+        Operation::ChatbotsList => on(method, account::chatbots_list),
+        Operation::ChatbotsGet => on(method, account::chatbots_get),
+        // The vendor's helper updates with `PUT` where the API documents `PATCH`: both are
+        // taken, as partial updates.
+        Operation::ChatbotsPartialUpdate => on(method.or(MethodFilter::PUT), account::chatbots_update),
+        Operation::EmbeddingModelsList => on(method, account::embedding_models_list),
+        Operation::RerankerModelsList => on(method, account::reranker_models_list),
+        Operation::KnowledgeBasesList => on(method, knowledge::knowledge_bases_list),
+        Operation::KnowledgeBasesCreate => on(method, knowledge::knowledge_bases_create),
+        Operation::KnowledgeBasesGet => on(method, knowledge::knowledge_bases_get),
+        Operation::KnowledgeBasesUpdate | Operation::KnowledgeBasesPartialUpdate => {
+            on(method, knowledge::knowledge_bases_update)
+        }
+        Operation::KnowledgeBasesDelete => on(method, knowledge::knowledge_bases_delete),
+        Operation::KnowledgeBaseFilesList => on(method, knowledge::files_list),
+        Operation::KnowledgeBaseFilesCreate => on(method, knowledge::files_create),
+        Operation::KnowledgeBaseFilesGet => on(method, knowledge::files_get),
+        Operation::KnowledgeBaseFilesDelete => on(method, knowledge::files_delete),
+        Operation::ContactsList => on(method, account::contacts_list),
+        Operation::ContactsCreate => on(method, account::contacts_create),
+        Operation::ContactsGet => on(method, account::contacts_get),
+        Operation::ContactsPartialUpdate => on(method.or(MethodFilter::PUT), account::contacts_update),
+        Operation::ContactsDelete => on(method, account::contacts_delete),
     }
 }
 
@@ -190,9 +222,21 @@ async fn messages_get(State(shared): Shr, Extension(info): Info, id: Id1) -> Res
     }
 }
 
-/// Validates a `MessageCreate` body and checks that its conversation exists.
+/// Validates a `MessageCreate` body and checks that its conversation exists. Attachments that
+/// name an uploaded attachment by id take its file, name and type.
 fn message_create(shared: &Shared, body: &[u8]) -> Result<MessageCreate, Response> {
-    let create = validate::message_create(body)?;
+    let mut create = validate::message_create(body)?;
+    {
+        let catalog = lock(&shared.catalog);
+        for input in &mut create.attachments {
+            let known = input.id.as_deref().and_then(|id| catalog.attachment(id));
+            if let Some(known) = known {
+                input.file = known.file.clone().unwrap_or_default();
+                input.filename = known.filename.clone().unwrap_or_default();
+                input.type_ = known.type_.clone();
+            }
+        }
+    }
     if lock(&shared.store)
         .conversation(&create.conversation)
         .is_none()
@@ -295,27 +339,6 @@ async fn completions_create(
         content: answer,
         done: true,
         citations,
-    })
-    .into_response()
-}
-
-async fn inboxes_list(State(shared): Shr, Extension(info): Info) -> Response {
-    let items = lock(&shared.store).inboxes(filter(&info, "channelType"), filter(&info, "chatbot"));
-    let size = info.query.page_size(shared.config.page_size);
-    let Some(page) = numbered_page(items.len(), info.query.get("page"), size) else {
-        return detail(StatusCode::NOT_FOUND, "Invalid page.");
-    };
-    let link = |n: Option<usize>| {
-        n.map(|n| {
-            info.query
-                .link(&shared.origin, &info.path, "page", Some(&n.to_string()))
-        })
-    };
-    Json(InboxPage {
-        count: Some(items.len() as i64),
-        next: link(page.next),
-        previous: link(page.previous),
-        results: items[page.start..page.end].to_vec(),
     })
     .into_response()
 }

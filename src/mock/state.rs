@@ -3,7 +3,7 @@
 use super::DemoData;
 use crate::types::{
     Attachment, Canvas, ChannelType, ChatbotRecord, Citation, ContactSummary, Conversation, Flag,
-    Id, Inbox, Message, MessageCreate, MessageType, NamedRef, Score, Sender, Timestamp,
+    Id, Inbox, Message, MessageCreate, MessageType, NamedRef, Ref, Score, Sender, Timestamp,
 };
 
 /// The id of the bot as a sender: a 128-bit integer, as the vendor's own example shows.
@@ -58,6 +58,12 @@ impl Store {
             channel_type: Some(ChannelType::Web),
             unread_conversations_count: Some(0),
             sign_auth: None,
+            channel: Some(Ref::NamedRef(NamedRef {
+                id: Some(Id::from(web_chat.clone())),
+                name: Some("MaiAgent 網頁聊天 Web Chat".to_string()),
+                is_default: None,
+            })),
+            chatbot: Some(Ref::Id(Id::from(chatbot.clone()))),
         };
         let mut store = Store {
             seq: 0,
@@ -178,18 +184,6 @@ impl Store {
             .iter()
             .find(|(_, c)| c.id.as_str() == id)
             .map(|(_, c)| c.clone())
-    }
-
-    /// The inboxes: the seeded Web Chat inbox, when it passes the filters.
-    pub(crate) fn inboxes(&self, channel_type: Option<&str>, chatbot: Option<&str>) -> Vec<Inbox> {
-        let channel_ok = channel_type
-            .is_none_or(|t| self.inbox.channel_type.as_ref().and_then(|c| c.as_str()) == Some(t));
-        let chatbot_ok = chatbot.is_none_or(|c| c == self.chatbot);
-        if channel_ok && chatbot_ok {
-            vec![self.inbox.clone()]
-        } else {
-            Vec::new()
-        }
     }
 
     /// Conversations newest first, filtered by inbox and by a keyword in the title.
@@ -417,6 +411,7 @@ pub(crate) fn citation() -> Citation {
         knowledge_base: Some(NamedRef {
             id: Some(Id::from(seed_id(9, 1))),
             name: Some("模擬知識庫 Mock knowledge base".to_string()),
+            is_default: None,
         }),
         size: Some(48_213),
         chunks_count: Some(12),

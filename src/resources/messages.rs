@@ -8,6 +8,7 @@ use crate::Operation;
 use crate::{Call, Client, Error};
 use futures::future::BoxFuture;
 use std::future::IntoFuture;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The messages of conversations: `client.messages()`.
@@ -73,6 +74,8 @@ pub struct SendMessage {
     outgoing: bool,
     body: MessageCreate,
     options: CallOptions,
+    /// Files to upload into the conversation as attachments when the message is sent.
+    files: Vec<PathBuf>,
 }
 
 impl SendMessage {
@@ -90,7 +93,27 @@ impl SendMessage {
                 type_: None,
             },
             options: CallOptions::default(),
+            files: Vec::new(),
         }
+    }
+
+    /// Uploads the file at `path` into the conversation when the message is sent (see
+    /// [`Attachments::upload`](crate::resources::attachments::Attachments::upload)) and sends it
+    /// as an attachment; call it once per file.
+    ///
+    /// ```no_run
+    /// # async fn run(client: maiagent::Client) -> Result<(), maiagent::Error> {
+    /// let message = client
+    ///     .messages()
+    ///     .send("8e44604a-8278-4c96-96b5-3e5a0548d738", "請看這張發票")
+    ///     .attach_file("invoice.jpg")
+    ///     .await?;
+    /// # let _ = message;
+    /// # Ok(()) }
+    /// ```
+    pub fn attach_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.files.push(path.as_ref().to_path_buf());
+        self
     }
 
     /// Adds an attachment.
@@ -136,15 +159,39 @@ impl SendMessage {
         &self.body
     }
 
-    /// The call, for [`Call::send_with_response`].
+    /// The call, for [`Call::send_with_response`]. Files of [`attach_file`](Self::attach_file)
+    /// need the message to be awaited (they are uploaded first): with such files, the call
+    /// fails with [`Error::InvalidRequest`].
     pub fn into_call(self) -> Call<Message> {
         let operation = if self.outgoing {
             Operation::MessagesOutgoingCreate
         } else {
             Operation::MessagesCreate
         };
-        let request = Request::new(operation, &[]).json(&self.body);
+        let mut request = Request::new(operation, &[]).json(&self.body);
+        if !self.files.is_empty() {
+            request.path = Err(
+                "a message with attach_file must be awaited (its files are uploaded first), not sent with into_call"
+                    .to_string(),
+            );
+        }
         Call::new(&self.client, request).with_options(self.options)
+    }
+
+    /// Uploads the files of [`attach_file`](Self::attach_file), then sends the message.
+    async fn send(mut self) -> Result<Message, Error> {
+        let files: Vec<_> = std::mem::take(&mut self.files)
+            .iter()
+            .map(crate::upload::UploadFile::path)
+            .collect();
+        if !files.is_empty() {
+            let conversation = self.body.conversation.clone();
+            let uploaded =
+                crate::resources::attachments::upload_all(&self.client, files, Some(&conversation))
+                    .await?;
+            self.body.attachments.extend(uploaded);
+        }
+        self.into_call().await
     }
 }
 
@@ -153,7 +200,7 @@ impl IntoFuture for SendMessage {
     type IntoFuture = BoxFuture<'static, Result<Message, Error>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        self.into_call().into_future()
+        Box::pin(self.send())
     }
 }
 

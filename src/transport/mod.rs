@@ -28,8 +28,10 @@ pub(crate) struct Request {
     /// The path relative to the base URL, or why it could not be built.
     pub(crate) path: Result<String, String>,
     pub(crate) query: Vec<(&'static str, String)>,
-    /// A JSON body.
+    /// The body: JSON unless `content_type` says otherwise.
     pub(crate) body: Option<Bytes>,
+    /// The body's media type, when it is not JSON (a multipart form).
+    pub(crate) content_type: Option<String>,
     pub(crate) accept: &'static str,
 }
 
@@ -48,6 +50,7 @@ impl Request {
             path,
             query: Vec::new(),
             body: None,
+            content_type: None,
             accept: spec
                 .response_media
                 .first()
@@ -79,6 +82,7 @@ impl Request {
             path,
             query: Vec::new(),
             body: None,
+            content_type: None,
             accept: "application/json",
         }
     }
@@ -108,6 +112,13 @@ impl Request {
             Ok(bytes) => self.body = Some(Bytes::from(bytes)),
             Err(e) => self.path = Err(format!("cannot encode the request body: {e}")),
         }
+        self
+    }
+
+    /// Sets a body of another media type than JSON (a `multipart/form-data` form).
+    pub(crate) fn bytes(mut self, body: Bytes, content_type: String) -> Self {
+        self.body = Some(body);
+        self.content_type = Some(content_type);
         self
     }
 
@@ -215,9 +226,11 @@ async fn send_once(
         builder = builder.query(&options.query);
     }
     if let Some(body) = &request.body {
-        builder = builder
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body.clone());
+        builder = match &request.content_type {
+            Some(media) => builder.header(CONTENT_TYPE, media.as_str()),
+            None => builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        }
+        .body(body.clone());
     }
     for (name, value) in &options.headers {
         builder = builder.header(name, value);

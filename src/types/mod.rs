@@ -6,7 +6,8 @@
 //! form, keep the value exactly as sent, and offer typed accessors.
 
 mod feedback;
+mod refs;
 
 pub use crate::generated::types::*;
 pub use crate::wire::open_enum::*;
-pub use crate::wire::{Flag, Id, Score, Timestamp};
+pub use crate::wire::{Flag, Id, PresignedFields, Score, Timestamp};

@@ -1,6 +1,8 @@
 //! Helpers shared by the mock server's tests: a raw `reqwest` client aimed at a `MockServer`.
 #![allow(dead_code)]
 
+pub mod account;
+
 use maiagent::mock::{MockConfig, MockServer};
 use serde_json::Value;
 

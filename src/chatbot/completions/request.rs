@@ -9,6 +9,7 @@ use crate::{Call, Client, Error, Operation, Response};
 use futures::future::BoxFuture;
 use std::future::IntoFuture;
 use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Marks a [`CompletionBuilder`] whose reply comes whole (`isStreaming: false`).
@@ -61,6 +62,8 @@ pub struct CompletionBuilder<M = Whole> {
     idle_timeout: Option<Duration>,
     max_event_size: Option<usize>,
     session: Option<SessionState>,
+    /// Files to upload as attachments when the completion is sent.
+    files: Vec<PathBuf>,
     mode: PhantomData<fn() -> M>,
 }
 
@@ -98,6 +101,7 @@ impl CompletionBuilder<Whole> {
             idle_timeout: None,
             max_event_size: None,
             session: None,
+            files: Vec::new(),
             mode: PhantomData,
         }
     }
@@ -119,7 +123,7 @@ impl CompletionBuilder<Whole> {
 
     /// Sends the message and returns the whole reply with the response's status and headers.
     pub async fn send_with_response(self) -> Result<Response<Completion>, Error> {
-        let body = self.prepare(false)?;
+        let body = self.prepare(false).await?;
         let request = self.http_request(&body);
         let call: Call<Completion> =
             Call::new(&self.client, request).with_options(self.options.clone());
@@ -150,7 +154,7 @@ impl CompletionBuilder<Streaming> {
     /// Sends the message; returns the stream once the response status and headers have arrived.
     /// An unsuccessful status is returned here as [`Error::Api`] with the body, not as an event.
     pub async fn send(self) -> Result<ReplyStream, Error> {
-        let body = self.prepare(true)?;
+        let body = self.prepare(true).await?;
         let request = self.http_request(&body).accept("text/event-stream");
         let settings = self.client.settings();
         let idle = self.idle_timeout.unwrap_or(settings.stream_idle_timeout);
@@ -183,6 +187,7 @@ impl<M> CompletionBuilder<M> {
             idle_timeout: self.idle_timeout,
             max_event_size: self.max_event_size,
             session: self.session,
+            files: self.files,
             mode: PhantomData,
         }
     }
@@ -215,6 +220,14 @@ impl<M> CompletionBuilder<M> {
     /// Adds attachments.
     pub fn attachments(mut self, attachments: impl IntoIterator<Item = AttachmentInput>) -> Self {
         self.request.message.attachments.extend(attachments);
+        self
+    }
+
+    /// Uploads the file at `path` when the completion is sent (see
+    /// [`Attachments::upload`](crate::resources::attachments::Attachments::upload)) and sends it
+    /// as an attachment of the message; call it once per file.
+    pub fn attach_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.files.push(path.as_ref().to_path_buf());
         self
     }
 
@@ -263,8 +276,9 @@ impl<M> CompletionBuilder<M> {
         Request::new(Operation::ChatbotCompletionsCreate, &[&self.chatbot]).json(body)
     }
 
-    /// The body to send, with the session's conversation.
-    fn prepare(&self, streaming: bool) -> Result<CompletionRequest, Error> {
+    /// The body to send, with the session's conversation and the files of
+    /// [`attach_file`](Self::attach_file) uploaded.
+    async fn prepare(&self, streaming: bool) -> Result<CompletionRequest, Error> {
         if let Some(message) = &self.invalid {
             return Err(Error::InvalidRequest {
                 message: message.clone(),
@@ -284,6 +298,9 @@ impl<M> CompletionBuilder<M> {
                 .map(|id| id.to_string());
         }
         request.is_streaming = Some(streaming);
+        let files = self.files.iter().map(crate::upload::UploadFile::path).collect();
+        let uploaded = crate::resources::attachments::upload_all(&self.client, files, None).await?;
+        request.message.attachments.extend(uploaded);
         Ok(request)
     }
 }

@@ -25,6 +25,9 @@ pub struct ChatArgs {
     /// Wait for the whole reply instead of streaming it
     #[arg(long)]
     pub no_stream: bool,
+    /// A file to upload and send with the message as an attachment; repeatable
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attach: Vec<std::path::PathBuf>,
     /// The message to send [default: standard input; on a terminal, an interactive session]
     #[arg(value_name = "MESSAGE")]
     pub message: Option<String>,
@@ -32,7 +35,16 @@ pub struct ChatArgs {
 
 /// Runs `chat`.
 pub async fn run(ctx: &Context, mut args: ChatArgs) -> Result<(), Failure> {
+    for file in &args.attach {
+        super::upload::existing_file(file)?;
+    }
     let interactive = args.message.is_none() && std::io::stdin().is_terminal();
+    if interactive && !args.attach.is_empty() {
+        return Err(Failure::usage(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--attach needs a MESSAGE (or one on standard input), not an interactive session".into(),
+        ));
+    }
     if args.message.is_none() && !interactive {
         args.message = Some(message_from_stdin().await?);
     }
@@ -48,6 +60,9 @@ pub async fn run(ctx: &Context, mut args: ChatArgs) -> Result<(), Failure> {
     let mut request = server.client.chatbot(&chatbot).complete(message);
     if let Some(id) = &args.conversation {
         request = request.conversation(id);
+    }
+    for file in &args.attach {
+        request = request.attach_file(file);
     }
     if let Some(id) = reply(ctx.out, request, args.no_stream).await? {
         eprintln_conversation(id.as_str());

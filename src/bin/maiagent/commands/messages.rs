@@ -35,6 +35,9 @@ pub enum MessagesCommand {
         /// An attachment, as JSON: {"file": URL, "filename": NAME, "type": "image", "id": ID}; repeatable
         #[arg(long = "attachment", value_name = "JSON", value_parser = parse_attachment)]
         attachments: Vec<AttachmentInput>,
+        /// A file to upload into the conversation and send as an attachment; repeatable
+        #[arg(long = "attach", value_name = "FILE")]
+        attach: Vec<std::path::PathBuf>,
         /// The message text
         #[arg(value_name = "CONTENT")]
         content: String,
@@ -59,6 +62,11 @@ fn parse_attachment(text: &str) -> Result<AttachmentInput, String> {
 
 /// Runs `messages ...`.
 pub async fn run(ctx: &Context, command: MessagesCommand) -> Result<(), Failure> {
+    if let MessagesCommand::Send { attach, .. } = &command {
+        for file in attach {
+            super::upload::existing_file(file)?;
+        }
+    }
     let server = ctx.server().await?;
     let out = ctx.out;
     let messages = server.client.messages();
@@ -91,12 +99,14 @@ pub async fn run(ctx: &Context, command: MessagesCommand) -> Result<(), Failure>
         MessagesCommand::Send {
             conversation,
             attachments,
+            attach,
             content,
         } => {
-            messages
-                .send(conversation, content)
-                .attachments(attachments)
-                .await?
+            let mut send = messages.send(conversation, content).attachments(attachments);
+            for file in attach {
+                send = send.attach_file(file);
+            }
+            send.await?
         }
         MessagesCommand::Outgoing {
             conversation,

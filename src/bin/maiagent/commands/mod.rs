@@ -4,12 +4,18 @@
 mod api;
 mod auth;
 mod chat;
+mod chatbots;
 mod completion;
+mod contacts;
 mod conversations;
+mod inboxes;
+mod kb;
 mod messages;
 mod mock;
+mod models;
 mod records;
 mod session;
+mod upload;
 mod webhook;
 
 use crate::args::{Cli, Global};
@@ -32,6 +38,23 @@ pub enum Command {
     /// List, show and send messages of a conversation
     #[command(subcommand)]
     Messages(messages::MessagesCommand),
+    /// Upload a file and register it as an attachment; prints its id
+    Upload(upload::UploadArgs),
+    /// List and show inboxes (a Web Chat inbox's channel is the Web Chat id)
+    #[command(subcommand)]
+    Inboxes(inboxes::InboxesCommand),
+    /// List, show and update chatbots (name, instructions, webhook URL)
+    #[command(subcommand)]
+    Chatbots(chatbots::ChatbotsCommand),
+    /// Knowledge bases and their files
+    #[command(subcommand)]
+    Kb(kb::KbCommand),
+    /// List, show, create, update and delete contacts
+    #[command(subcommand)]
+    Contacts(contacts::ContactsCommand),
+    /// List the embedding and reranker models knowledge bases use
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
     /// List and export a chatbot's question-and-answer records
     #[command(subcommand)]
     Records(records::RecordsCommand),
@@ -80,6 +103,12 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Chat(args) => chat::run(&ctx, args).await,
         Command::Conversations(command) => conversations::run(&ctx, command).await,
         Command::Messages(command) => messages::run(&ctx, command).await,
+        Command::Upload(args) => upload::run(&ctx, args).await,
+        Command::Inboxes(command) => inboxes::run(&ctx, command).await,
+        Command::Chatbots(command) => chatbots::run(&ctx, command).await,
+        Command::Kb(command) => kb::run(&ctx, command).await,
+        Command::Contacts(command) => contacts::run(&ctx, command).await,
+        Command::Models(command) => models::run(&ctx, command).await,
         Command::Records(command) => records::run(&ctx, command).await,
         Command::Webhook(command) => webhook::run(&ctx, command).await,
         Command::Mock(args) => mock::run(&ctx, args).await,
