@@ -72,6 +72,14 @@ async fn every_operation_answers_under_both_prefixes() {
         assert_eq!(xlsx.status(), 200);
         let (s, inboxes) = api.send(api.get("inboxes/?channelType=web")).await;
         assert_eq!((s, ids(&inboxes).len()), (200, 1));
+        // Attachments, inboxes, chatbots, knowledge bases and files, models, contacts.
+        let client = maiagent::Client::builder()
+            .api_key(api.server.api_key())
+            .base_url(format!("http://{}{prefix}", api.server.addr()))
+            .build()
+            .expect("a client");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        mock_support::account::drive_account(&client, &api.server, dir.path()).await;
 
         let seen: HashSet<Operation> = api
             .server

@@ -80,6 +80,9 @@ struct Operation {
     path_params: BTreeMap<String, Param>,
     /// The request body's validator, and whether the body is required.
     body: Option<(jsonschema::Validator, bool)>,
+    /// For a multipart body (declared in `x-maiagent-request-body`, which progenitor does not
+    /// generate): the form fields it requires.
+    multipart: Option<Vec<String>>,
 }
 
 /// Checks requests against the spec.
@@ -130,6 +133,15 @@ impl Checker {
                     rb["required"].as_bool().unwrap_or(false),
                 )
             });
+            let multipart = op
+                .pointer("/x-maiagent-request-body/content/multipart~1form-data/schema/required")
+                .and_then(Value::as_array)
+                .map(|names| {
+                    names
+                        .iter()
+                        .filter_map(|n| n.as_str().map(str::to_string))
+                        .collect()
+                });
             operations.push(Operation {
                 id: op["operationId"].as_str().expect("operationId").to_string(),
                 method: walked.method.to_ascii_uppercase(),
@@ -137,6 +149,7 @@ impl Checker {
                 query,
                 path_params,
                 body,
+                multipart,
             });
         }
         Checker {
@@ -244,6 +257,21 @@ impl Checker {
         let mut body_shape = String::new();
         let mut streaming = false;
         match &op.body {
+            None if op.multipart.is_some() => {
+                let media = header(http::header::CONTENT_TYPE);
+                if !media.starts_with("multipart/form-data; boundary=") {
+                    problems.push(format!(
+                        "{who}: Content-Type {media:?}, not a multipart form"
+                    ));
+                }
+                let text = String::from_utf8_lossy(&r.body);
+                for field in op.multipart.iter().flatten() {
+                    if !text.contains(&format!("form-data; name=\"{field}\"")) {
+                        problems.push(format!("{who}: the form has no `{field}` field"));
+                    }
+                }
+                body_shape = "multipart".to_string();
+            }
             None => {
                 if !r.body.is_empty() {
                     problems.push(format!("{who}: a body where the spec declares none"));

@@ -135,7 +135,11 @@ fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
 /// prefixes (`/api/v1`, seed 000 and 002, and `/api`, seed 001), reaches `<prefix><path>`.
 #[tokio::test]
 async fn every_operation_resolves_under_both_base_urls() {
-    use maiagent::types::{CompletionRequest, ConversationCreate, MessageCreate};
+    use maiagent::types::{
+        AttachmentCreate, ChatbotUpdate, CompletionRequest, ContactCreate, ContactUpdate,
+        ConversationCreate, KnowledgeBaseCreate, KnowledgeBaseFileCreate, KnowledgeBaseUpdate,
+        MessageCreate, UploadPresignedUrlRequest,
+    };
 
     let spec = openapi_schema::load_spec();
     let (mut server, answer) = start_server().await;
@@ -150,6 +154,10 @@ async fn every_operation_resolves_under_both_base_urls() {
         let completion: CompletionRequest = body(json!({"message": {"content": "hi"}}));
         let conversation: ConversationCreate = body(json!({"webChat": "wc-1"}));
         let message: MessageCreate = body(json!({"conversation": "c-1", "content": "hi"}));
+        let attachment: AttachmentCreate =
+            body(json!({"file": "media/a.png", "filename": "a.png", "type": "image"}));
+        let kb: KnowledgeBaseCreate =
+            body(json!({"name": "kb", "embeddingModel": "e-1", "rerankerModel": "r-1"}));
 
         // (spec path, expected request path, the call's outcome)
         let mut calls: Vec<(&str, &str, Result<(), String>)> = Vec::new();
@@ -209,6 +217,185 @@ async fn every_operation_resolves_under_both_base_urls() {
             "get",
             "/inboxes/",
             client.inboxes_list().channel_type("web")
+        );
+        call!(
+            "/inboxes/{id}/",
+            "get",
+            "/inboxes/i-1/",
+            client.inboxes_get().id("i-1")
+        );
+        call!(
+            "/upload-presigned-url/",
+            "post",
+            "/upload-presigned-url/",
+            client.upload_presigned_url_create().body(body::<UploadPresignedUrlRequest>(
+                json!({"filename": "a.png", "modelName": "attachment", "fieldName": "file", "fileSize": 3})
+            ))
+        );
+        call!(
+            "/attachments/",
+            "post",
+            "/attachments/",
+            client.attachments_create().body(attachment.clone())
+        );
+        call!(
+            "/conversations/{conversationPk}/attachments/",
+            "post",
+            "/conversations/c-1/attachments/",
+            client
+                .conversations_attachments_create()
+                .conversation_pk("c-1")
+                .body(attachment)
+        );
+        call!(
+            "/attachments-upload/",
+            "post",
+            "/attachments-upload/",
+            client.attachments_upload_create()
+        );
+        call!(
+            "/chatbots/",
+            "get",
+            "/chatbots/",
+            client.chatbots_list().page(1)
+        );
+        call!(
+            "/chatbots/{id}/",
+            "get",
+            "/chatbots/bot-1/",
+            client.chatbots_get().id("bot-1")
+        );
+        call!(
+            "/chatbots/{id}/",
+            "patch",
+            "/chatbots/bot-1/",
+            client
+                .chatbots_partial_update()
+                .id("bot-1")
+                .body(body::<ChatbotUpdate>(
+                    json!({"webhookUrl": "https://example.com/hook"})
+                ))
+        );
+        call!(
+            "/knowledge-bases/",
+            "get",
+            "/knowledge-bases/",
+            client.knowledge_bases_list().query("manual")
+        );
+        call!(
+            "/knowledge-bases/",
+            "post",
+            "/knowledge-bases/",
+            client.knowledge_bases_create().body(kb.clone())
+        );
+        call!(
+            "/knowledge-bases/{id}/",
+            "get",
+            "/knowledge-bases/kb-1/",
+            client.knowledge_bases_get().id("kb-1")
+        );
+        call!(
+            "/knowledge-bases/{id}/",
+            "put",
+            "/knowledge-bases/kb-1/",
+            client.knowledge_bases_update().id("kb-1").body(kb)
+        );
+        call!(
+            "/knowledge-bases/{id}/",
+            "patch",
+            "/knowledge-bases/kb-1/",
+            client
+                .knowledge_bases_partial_update()
+                .id("kb-1")
+                .body(body::<KnowledgeBaseUpdate>(json!({"name": "v2"})))
+        );
+        call!(
+            "/knowledge-bases/{id}/",
+            "delete",
+            "/knowledge-bases/kb-1/",
+            client.knowledge_bases_delete().id("kb-1")
+        );
+        call!(
+            "/knowledge-bases/{knowledgeBasePk}/files/",
+            "get",
+            "/knowledge-bases/kb-1/files/",
+            client.knowledge_base_files_list().knowledge_base_pk("kb-1")
+        );
+        call!(
+            "/knowledge-bases/{knowledgeBasePk}/files/",
+            "post",
+            "/knowledge-bases/kb-1/files/",
+            client
+                .knowledge_base_files_create()
+                .knowledge_base_pk("kb-1")
+                .body(body::<KnowledgeBaseFileCreate>(
+                    json!({"files": [{"file": "media/a.pdf", "filename": "a.pdf"}]})
+                ))
+        );
+        call!(
+            "/knowledge-bases/{knowledgeBasePk}/files/{id}/",
+            "get",
+            "/knowledge-bases/kb-1/files/f-1/",
+            client
+                .knowledge_base_files_get()
+                .knowledge_base_pk("kb-1")
+                .id("f-1")
+        );
+        call!(
+            "/knowledge-bases/{knowledgeBasePk}/files/{id}/",
+            "delete",
+            "/knowledge-bases/kb-1/files/f-1/",
+            client
+                .knowledge_base_files_delete()
+                .knowledge_base_pk("kb-1")
+                .id("f-1")
+        );
+        call!(
+            "/embedding-models/",
+            "get",
+            "/embedding-models/",
+            client.embedding_models_list()
+        );
+        call!(
+            "/reranker-models/",
+            "get",
+            "/reranker-models/",
+            client.reranker_models_list()
+        );
+        call!(
+            "/contacts/",
+            "get",
+            "/contacts/",
+            client.contacts_list().inboxes("i-1")
+        );
+        call!(
+            "/contacts/",
+            "post",
+            "/contacts/",
+            client.contacts_create().body(body::<ContactCreate>(
+                json!({"name": "Ming", "inboxes": [{"id": "i-1"}]})
+            ))
+        );
+        call!(
+            "/contacts/{id}/",
+            "get",
+            "/contacts/p-1/",
+            client.contacts_get().id("p-1")
+        );
+        call!(
+            "/contacts/{id}/",
+            "patch",
+            "/contacts/p-1/",
+            client
+                .contacts_partial_update()
+                .id("p-1")
+                .body(body::<ContactUpdate>(json!({"name": "Ming"})))
+        );
+        call!(
+            "/contacts/{id}/",
+            "delete",
+            "/contacts/p-1/",
+            client.contacts_delete().id("p-1")
         );
         call!(
             "/messages/",

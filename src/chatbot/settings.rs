@@ -45,7 +45,10 @@ impl Chatbots {
     /// One chatbot with its settings: instructions, webhook URL, API Web Chat id, ...
     /// (`GET chatbots/{id}/`).
     pub fn get(&self, id: impl AsRef<str>) -> Call<types::Chatbot> {
-        Call::new(&self.client, Request::new(Operation::ChatbotsGet, &[id.as_ref()]))
+        Call::new(
+            &self.client,
+            Request::new(Operation::ChatbotsGet, &[id.as_ref()]),
+        )
     }
 
     /// Changes some settings of a chatbot (`PATCH chatbots/{id}/`): only the fields set on the

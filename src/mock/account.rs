@@ -73,7 +73,9 @@ pub(crate) async fn inboxes_list(State(shared): Shr, Extension(info): Info) -> R
     let items: Vec<_> = catalog
         .inboxes
         .iter()
-        .filter(|i| channel.is_none_or(|c| i.channel_type.as_ref().and_then(|t| t.as_str()) == Some(c)))
+        .filter(|i| {
+            channel.is_none_or(|c| i.channel_type.as_ref().and_then(|t| t.as_str()) == Some(c))
+        })
         .filter(|i| chatbot.is_none_or(|c| ref_is(&i.chatbot, c)))
         .cloned()
         .collect();
@@ -188,21 +190,18 @@ pub(crate) async fn contacts_list(State(shared): Shr, Extension(info): Info) -> 
         .contacts
         .iter()
         .rev()
-        .filter(|c| {
-            inbox.is_none_or(|i| {
-                c.inboxes
-                    .iter()
-                    .flatten()
-                    .any(|r| id_is(&r.id, i))
-            })
-        })
+        .filter(|c| inbox.is_none_or(|i| c.inboxes.iter().flatten().any(|r| id_is(&r.id, i))))
         .filter(|c| {
             query.is_none_or(|q| {
                 let q = q.to_lowercase();
-                [c.id.as_ref().map(|i| i.to_string()), c.name.clone(), c.source_id.clone()]
-                    .into_iter()
-                    .flatten()
-                    .any(|text| text.to_lowercase().contains(&q))
+                [
+                    c.id.as_ref().map(|i| i.to_string()),
+                    c.name.clone(),
+                    c.source_id.clone(),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|text| text.to_lowercase().contains(&q))
             })
         })
         .cloned()

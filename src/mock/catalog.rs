@@ -104,7 +104,10 @@ impl Catalog {
                 id: Some(Id::from(seed_id(20, 2))),
                 name: Some("LINE 官方帳號".to_string()),
                 channel_type: Some(ChannelType::Line),
-                channel: Some(Ref::NamedRef(named(&seed_id(21, 2), "LINE Official Account"))),
+                channel: Some(Ref::NamedRef(named(
+                    &seed_id(21, 2),
+                    "LINE Official Account",
+                ))),
                 chatbot: Some(Ref::Id(demo.chatbot.clone())),
                 unread_conversations_count: Some(0),
                 sign_auth: None,

@@ -44,26 +44,35 @@ pub(crate) async fn knowledge_bases_list(State(shared): Shr, Extension(info): In
 }
 
 /// Named references to the chatbots of a body, each checked to exist.
-fn chatbot_refs(shared: &super::Shared, given: Vec<IdNameInput>) -> Result<Vec<NamedRef>, Response> {
+fn chatbot_refs(
+    shared: &super::Shared,
+    given: Vec<IdNameInput>,
+) -> Result<Vec<NamedRef>, Response> {
     let catalog = lock(&shared.catalog);
     given
         .into_iter()
-        .map(|g| match catalog.chatbots.iter().find(|c| id_is(&c.id, &g.id)) {
-            Some(c) => Ok(NamedRef {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                is_default: None,
-            }),
-            None => Err(field_errors(validate::one_error(
-                "chatbots",
-                &format!("Invalid pk \"{}\" - object does not exist.", g.id),
-            ))),
-        })
+        .map(
+            |g| match catalog.chatbots.iter().find(|c| id_is(&c.id, &g.id)) {
+                Some(c) => Ok(NamedRef {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    is_default: None,
+                }),
+                None => Err(field_errors(validate::one_error(
+                    "chatbots",
+                    &format!("Invalid pk \"{}\" - object does not exist.", g.id),
+                ))),
+            },
+        )
         .collect()
 }
 
 /// Applies the fields present in `change` to `kb`.
-fn apply(shared: &super::Shared, kb: &mut KnowledgeBase, change: KnowledgeBaseUpdate) -> Result<(), Response> {
+fn apply(
+    shared: &super::Shared,
+    kb: &mut KnowledgeBase,
+    change: KnowledgeBaseUpdate,
+) -> Result<(), Response> {
     let model = |v: String| Some(Ref::Id(v.into()));
     if let Some(v) = change.name {
         kb.name = Some(v);
@@ -188,7 +197,11 @@ pub(crate) async fn knowledge_bases_update(State(shared): Shr, id: Id1, body: By
         return response;
     }
     let mut catalog = lock(&shared.catalog);
-    if let Some(slot) = catalog.knowledge_bases.iter_mut().find(|k| id_is(&k.id, &id)) {
+    if let Some(slot) = catalog
+        .knowledge_bases
+        .iter_mut()
+        .find(|k| id_is(&k.id, &id))
+    {
         *slot = kb.clone();
     }
     Json(kb).into_response()
@@ -254,7 +267,10 @@ pub(crate) async fn files_create(State(shared): Shr, kb: Id1, body: Bytes) -> Re
     for (i, input) in create.files.into_iter().enumerate() {
         let object = lock(&shared.storage).object(input.file.trim()).cloned();
         let Some(object) = object else {
-            let text = format!("files[{i}].file: no uploaded object has the key \"{}\".", input.file);
+            let text = format!(
+                "files[{i}].file: no uploaded object has the key \"{}\".",
+                input.file
+            );
             return field_errors(validate::one_error("files", &text));
         };
         let (kind, _) = crate::upload::infer_kind(&input.filename);
@@ -267,7 +283,11 @@ pub(crate) async fn files_create(State(shared): Shr, kb: Id1, body: Bytes) -> Re
             id: Some(super::state::new_id().into()),
             filename: Some(input.filename),
             file: Some(object.url),
-            file_type: Some(if ext.is_empty() { kind.to_string() } else { ext }),
+            file_type: Some(if ext.is_empty() {
+                kind.to_string()
+            } else {
+                ext
+            }),
             knowledge_base: Some(Ref::Id(kb.as_str().into())),
             size: Some(i64::try_from(object.size).unwrap_or(i64::MAX)),
             created_at: Some(now()),

@@ -33,12 +33,12 @@ mod faults;
 mod front;
 mod knowledge;
 mod multipart;
-mod storage;
-mod uploads;
 mod paging;
 mod routes;
 mod sse;
 mod state;
+mod storage;
+mod uploads;
 mod validate;
 mod webhook;
 

@@ -154,7 +154,9 @@ impl FormReader {
             return Ok(None);
         }
         if &self.buf[..2] != b"\r\n" {
-            return Err(Malformed("a delimiter is not followed by a line break".into()));
+            return Err(Malformed(
+                "a delimiter is not followed by a line break".into(),
+            ));
         }
         self.buf.advance(2);
         let headers = loop {
@@ -240,7 +242,11 @@ mod tests {
 
     async fn parts_of(chunk_size: usize) -> Vec<Part> {
         let framing = Framing::new(
-            [("key", "media/a.bin"), ("policy", "e30="), ("x-amz-signature", "s")],
+            [
+                ("key", "media/a.bin"),
+                ("policy", "e30="),
+                ("x-amz-signature", "s"),
+            ],
             "file",
             "a.bin",
             "application/octet-stream",
@@ -291,10 +297,8 @@ mod tests {
     #[tokio::test]
     async fn a_body_without_its_closing_delimiter_is_malformed() {
         let body = "--b\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nvalue";
-        let mut reader = FormReader::new(
-            stream::iter(vec![Ok::<_, String>(Bytes::from(body))]),
-            "b",
-        );
+        let mut reader =
+            FormReader::new(stream::iter(vec![Ok::<_, String>(Bytes::from(body))]), "b");
         assert!(reader.next_part().await.is_err());
     }
 

@@ -2,17 +2,15 @@
 #![allow(clippy::result_large_err)] // The error side is the HTTP answer, made once per request.
 
 use super::{
-    account, export, front, knowledge, uploads,
+    account, export, front,
     front::{detail, field_errors, RequestInfo},
-    lock,
+    knowledge, lock,
     paging::{cursor_page, numbered_page, Cursor},
     sse,
     state::{self, Author},
-    validate, webhook, Shared,
+    uploads, validate, webhook, Shared,
 };
-use crate::types::{
-    ChatbotRecordPage, Completion, ConversationPage, MessageCreate, MessagePage,
-};
+use crate::types::{ChatbotRecordPage, Completion, ConversationPage, MessageCreate, MessagePage};
 use crate::Operation;
 use axum::{
     body::Bytes,
@@ -49,7 +47,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(DefaultBodyLimit::disable())
         .layer(from_fn_with_state(Arc::clone(&shared), front::front))
         // The storage host: outside the API's layers (no key, a streamed body).
-        .route(super::storage::STORAGE_PATH, axum::routing::post(uploads::storage_post))
+        .route(
+            super::storage::STORAGE_PATH,
+            axum::routing::post(uploads::storage_post),
+        )
         .with_state(shared)
 }
 
@@ -81,7 +82,9 @@ fn handler(op: Operation) -> MethodRouter<Arc<Shared>> {
         Operation::ChatbotsGet => on(method, account::chatbots_get),
         // The vendor's helper updates with `PUT` where the API documents `PATCH`: both are
         // taken, as partial updates.
-        Operation::ChatbotsPartialUpdate => on(method.or(MethodFilter::PUT), account::chatbots_update),
+        Operation::ChatbotsPartialUpdate => {
+            on(method.or(MethodFilter::PUT), account::chatbots_update)
+        }
         Operation::EmbeddingModelsList => on(method, account::embedding_models_list),
         Operation::RerankerModelsList => on(method, account::reranker_models_list),
         Operation::KnowledgeBasesList => on(method, knowledge::knowledge_bases_list),
@@ -98,7 +101,9 @@ fn handler(op: Operation) -> MethodRouter<Arc<Shared>> {
         Operation::ContactsList => on(method, account::contacts_list),
         Operation::ContactsCreate => on(method, account::contacts_create),
         Operation::ContactsGet => on(method, account::contacts_get),
-        Operation::ContactsPartialUpdate => on(method.or(MethodFilter::PUT), account::contacts_update),
+        Operation::ContactsPartialUpdate => {
+            on(method.or(MethodFilter::PUT), account::contacts_update)
+        }
         Operation::ContactsDelete => on(method, account::contacts_delete),
     }
 }

@@ -103,7 +103,10 @@ impl Storage {
         let signature = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         let fields = vec![
             ("key".to_string(), key.clone()),
-            ("x-amz-algorithm".to_string(), "AWS4-HMAC-SHA256".to_string()),
+            (
+                "x-amz-algorithm".to_string(),
+                "AWS4-HMAC-SHA256".to_string(),
+            ),
             ("x-amz-credential".to_string(), credential),
             ("x-amz-date".to_string(), date),
             ("policy".to_string(), base64(policy.to_string().as_bytes())),
@@ -121,7 +124,13 @@ impl Storage {
 
     /// Stores an object received through the API itself (`POST attachments-upload/`); returns
     /// its URL.
-    pub(crate) fn store_direct(&mut self, origin: &str, folder: &str, filename: &str, size: u64) -> String {
+    pub(crate) fn store_direct(
+        &mut self,
+        origin: &str,
+        folder: &str,
+        filename: &str,
+        size: u64,
+    ) -> String {
         let key = format!(
             "media/{folder}/{}/{}",
             super::state::new_id(),
@@ -252,8 +261,8 @@ where
                     StatusCode::BAD_REQUEST,
                     "MalformedPOSTRequest",
                     &format!(
-                        "The body of your POST request is not well-formed multipart/form-data: {why}"
-                    ),
+                    "The body of your POST request is not well-formed multipart/form-data: {why}"
+                ),
                 )
             }
         }
@@ -317,10 +326,9 @@ where
         );
     }
     let url = format!("{origin}{STORAGE_PATH}{key}");
-    store.objects.insert(
-        key.to_string(),
-        StoredObject { size, url },
-    );
+    store
+        .objects
+        .insert(key.to_string(), StoredObject { size, url });
     Outcome {
         status: StatusCode::NO_CONTENT,
         body: None,
@@ -350,7 +358,11 @@ fn base64(bytes: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -385,7 +397,10 @@ mod tests {
             file_len,
         );
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, framing.content_type().parse().unwrap());
+        headers.insert(
+            header::CONTENT_TYPE,
+            framing.content_type().parse().unwrap(),
+        );
         headers.insert(header::CONTENT_LENGTH, framing.content_length().into());
         if authorization {
             headers.insert(header::AUTHORIZATION, "Api-Key k".parse().unwrap());
@@ -429,8 +444,15 @@ mod tests {
         let (_, fields) = super::super::lock(&storage).issue("o", "chat/attachment", "a", 10);
         let with_auth = post(&storage, &fields, 10, 10, true).await;
         assert_eq!(with_auth.status, StatusCode::BAD_REQUEST);
-        assert!(with_auth.body.unwrap().contains("<Code>InvalidArgument</Code>"));
-        let without_policy: Vec<_> = fields.iter().filter(|(k, _)| k != "policy").cloned().collect();
+        assert!(with_auth
+            .body
+            .unwrap()
+            .contains("<Code>InvalidArgument</Code>"));
+        let without_policy: Vec<_> = fields
+            .iter()
+            .filter(|(k, _)| k != "policy")
+            .cloned()
+            .collect();
         let refused = post(&storage, &without_policy, 10, 10, false).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         let too_big = post(&storage, &fields, 11, 11, false).await;

@@ -7,7 +7,9 @@ use super::front::{detail, field_errors};
 use super::multipart::{boundary, FormReader, Part};
 use super::storage::{self, Outcome};
 use super::{lock, validate};
-use crate::types::{AttachmentCreate, PresignedFields, UploadPresignedUrl, UploadPresignedUrlRequest};
+use crate::types::{
+    AttachmentCreate, PresignedFields, UploadPresignedUrl, UploadPresignedUrlRequest,
+};
 use axum::{
     body::Bytes,
     extract::{Path, Request, State},
@@ -113,7 +115,11 @@ pub(crate) async fn conversation_attachments_create(
 }
 
 /// `POST attachments-upload/`: a multipart form with a `file`, stored and registered at once.
-pub(crate) async fn attachments_upload(State(shared): Shr, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn attachments_upload(
+    State(shared): Shr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(boundary) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -150,7 +156,8 @@ pub(crate) async fn attachments_upload(State(shared): Shr, headers: HeaderMap, b
     let Some((filename, size)) = file else {
         return field_errors(validate::one_error("file", "No file was submitted."));
     };
-    let url = lock(&shared.storage).store_direct(&shared.origin, "chat/attachment", &filename, size);
+    let url =
+        lock(&shared.storage).store_direct(&shared.origin, "chat/attachment", &filename, size);
     let new = attachment(None, &filename, &url);
     lock(&shared.catalog).attachments.push(new.clone());
     (StatusCode::CREATED, Json(new)).into_response()

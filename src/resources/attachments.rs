@@ -95,9 +95,11 @@ impl Attachments {
         conversation: impl AsRef<str>,
         attachment: &AttachmentCreate,
     ) -> Call<Attachment> {
-        let request =
-            Request::new(Operation::ConversationsAttachmentsCreate, &[conversation.as_ref()])
-                .json(attachment);
+        let request = Request::new(
+            Operation::ConversationsAttachmentsCreate,
+            &[conversation.as_ref()],
+        )
+        .json(attachment);
         Call::new(&self.client, request)
     }
 }
@@ -134,9 +136,13 @@ impl UploadAttachment {
     }
 
     async fn run(self) -> Result<Attachment, Error> {
-        let stored =
-            crate::upload::flow::presigned_upload(&self.client, self.file, "attachment", self.progress)
-                .await?;
+        let stored = crate::upload::flow::presigned_upload(
+            &self.client,
+            self.file,
+            "attachment",
+            self.progress,
+        )
+        .await?;
         let body = AttachmentCreate {
             file: stored.key,
             filename: stored.filename,

@@ -43,7 +43,10 @@ impl Contacts {
 
     /// One contact (`GET contacts/{id}/`).
     pub fn get(&self, id: impl AsRef<str>) -> Call<Contact> {
-        Call::new(&self.client, Request::new(Operation::ContactsGet, &[id.as_ref()]))
+        Call::new(
+            &self.client,
+            Request::new(Operation::ContactsGet, &[id.as_ref()]),
+        )
     }
 
     /// A new contact named `name` (`POST contacts/`); add its inboxes with
@@ -76,7 +79,10 @@ impl Contacts {
 
     /// Deletes a contact (`DELETE contacts/{id}/`).
     pub fn delete(&self, id: impl AsRef<str>) -> Call<()> {
-        Call::new(&self.client, Request::new(Operation::ContactsDelete, &[id.as_ref()]))
+        Call::new(
+            &self.client,
+            Request::new(Operation::ContactsDelete, &[id.as_ref()]),
+        )
     }
 }
 

@@ -37,7 +37,10 @@ impl Client {
 impl Inboxes {
     /// One inbox (`GET inboxes/{id}/`).
     pub fn get(&self, id: impl AsRef<str>) -> Call<Inbox> {
-        Call::new(&self.client, Request::new(Operation::InboxesGet, &[id.as_ref()]))
+        Call::new(
+            &self.client,
+            Request::new(Operation::InboxesGet, &[id.as_ref()]),
+        )
     }
 
     /// The inboxes (`GET inboxes/`, page-number pagination).

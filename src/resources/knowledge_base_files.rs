@@ -157,9 +157,13 @@ impl UploadKnowledgeBaseFile {
 
     async fn run(self) -> Result<KnowledgeBaseFile, Error> {
         let client = self.files.client.clone();
-        let stored =
-            crate::upload::flow::presigned_upload(&client, self.file, "chatbot-file", self.progress)
-                .await?;
+        let stored = crate::upload::flow::presigned_upload(
+            &client,
+            self.file,
+            "chatbot-file",
+            self.progress,
+        )
+        .await?;
         let input = KnowledgeBaseFileInput {
             file: stored.key,
             filename: stored.filename,

@@ -89,7 +89,11 @@ impl KnowledgeBases {
 
     /// Replaces every setting of a knowledge base (`PUT knowledge-bases/{id}/`). To change a
     /// few fields, use [`update`](Self::update).
-    pub fn replace(&self, id: impl AsRef<str>, settings: &KnowledgeBaseCreate) -> Call<KnowledgeBase> {
+    pub fn replace(
+        &self,
+        id: impl AsRef<str>,
+        settings: &KnowledgeBaseCreate,
+    ) -> Call<KnowledgeBase> {
         let request = Request::new(Operation::KnowledgeBasesUpdate, &[id.as_ref()]).json(settings);
         Call::new(&self.client, request)
     }

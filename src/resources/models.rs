@@ -31,11 +31,17 @@ impl Client {
 impl Models {
     /// The embedding models (`GET embedding-models/`).
     pub fn embedding(&self) -> Call<AiModelList> {
-        Call::new(&self.client, Request::new(Operation::EmbeddingModelsList, &[]))
+        Call::new(
+            &self.client,
+            Request::new(Operation::EmbeddingModelsList, &[]),
+        )
     }
 
     /// The reranker models (`GET reranker-models/`).
     pub fn reranker(&self) -> Call<AiModelList> {
-        Call::new(&self.client, Request::new(Operation::RerankerModelsList, &[]))
+        Call::new(
+            &self.client,
+            Request::new(Operation::RerankerModelsList, &[]),
+        )
     }
 }

@@ -38,7 +38,10 @@ pub(crate) async fn presigned_upload(
         let source = <serde_json::Error as serde::de::Error>::custom(format!("no `{what}`"));
         Error::decode("the presigned upload form", &[], source)
     };
-    let url = form.url.filter(|u| !u.trim().is_empty()).ok_or_else(|| missing("url"))?;
+    let url = form
+        .url
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| missing("url"))?;
     let fields = form.fields.ok_or_else(|| missing("fields"))?;
     let key = fields
         .get("key")

@@ -77,7 +77,10 @@ mod tests {
         assert_eq!(infer("cat.JPG"), (AttachmentType::Image, "image/jpeg"));
         assert_eq!(infer("clip.mov").0, AttachmentType::Video);
         assert_eq!(infer("voice.m4a").0, AttachmentType::Audio);
-        assert_eq!(infer("手冊.pdf"), (AttachmentType::Other, "application/pdf"));
+        assert_eq!(
+            infer("手冊.pdf"),
+            (AttachmentType::Other, "application/pdf")
+        );
         assert_eq!(
             infer("no_extension"),
             (AttachmentType::Other, "application/octet-stream")
@@ -87,7 +90,10 @@ mod tests {
 
     #[test]
     fn file_names_of_paths() {
-        assert_eq!(file_name(Path::new("/tmp/a/b.png")).as_deref(), Some("b.png"));
+        assert_eq!(
+            file_name(Path::new("/tmp/a/b.png")).as_deref(),
+            Some("b.png")
+        );
         assert_eq!(file_name(Path::new("/")), None);
     }
 }

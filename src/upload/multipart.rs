@@ -28,7 +28,11 @@ impl Framing {
         content_type: &str,
         file_len: u64,
     ) -> Self {
-        let boundary = format!("maiagent-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let boundary = format!(
+            "maiagent-{:016x}{:016x}",
+            fastrand::u64(..),
+            fastrand::u64(..)
+        );
         let mut head = String::new();
         for (name, value) in fields {
             head.push_str("--");
@@ -114,14 +118,18 @@ impl Framing {
 fn length_error(expected: u64, got: u64, which: &str) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
-        format!("the file yielded {which} bytes than its announced size ({got} instead of {expected})"),
+        format!(
+            "the file yielded {which} bytes than its announced size ({got} instead of {expected})"
+        ),
     )
 }
 
 /// Escapes a name for a quoted header parameter, as browsers do: `"` and line breaks are
 /// percent-encoded so that they cannot end the parameter or the header.
 fn escape(s: &str) -> String {
-    s.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('"', "%22")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 #[cfg(test)]
@@ -138,21 +146,32 @@ mod tests {
     #[tokio::test]
     async fn fields_in_order_then_the_file_last_with_the_exact_length() {
         let framing = Framing::new(
-            [("key", "media/a.png"), ("policy", "e30="), ("x-amz-signature", "abc")],
+            [
+                ("key", "media/a.png"),
+                ("policy", "e30="),
+                ("x-amz-signature", "abc"),
+            ],
             "file",
             "a \"b\".png",
             "image/png",
             5,
         );
         let length = framing.content_length();
-        let boundary = framing.content_type().split("boundary=").nth(1).unwrap().to_string();
+        let boundary = framing
+            .content_type()
+            .split("boundary=")
+            .nth(1)
+            .unwrap()
+            .to_string();
         let body = collect(framing, vec![b"he", b"llo"]).await.unwrap();
         assert_eq!(body.len() as u64, length);
         let text = String::from_utf8(body).unwrap();
         let key = text.find("name=\"key\"").unwrap();
         let policy = text.find("name=\"policy\"").unwrap();
         let signature = text.find("name=\"x-amz-signature\"").unwrap();
-        let file = text.find("name=\"file\"; filename=\"a %22b%22.png\"").unwrap();
+        let file = text
+            .find("name=\"file\"; filename=\"a %22b%22.png\"")
+            .unwrap();
         assert!(key < policy && policy < signature && signature < file);
         assert!(text.contains("Content-Type: image/png\r\n\r\nhello\r\n"));
         assert!(text.ends_with(&format!("\r\n--{boundary}--\r\n")));

@@ -235,7 +235,13 @@ pub(crate) async fn post_to_storage(
     let url = reqwest::Url::parse(url).map_err(|e| Error::InvalidRequest {
         message: format!("the storage URL of the presigned upload is not a URL: {e}"),
     })?;
-    let framing = Framing::new(fields.iter(), "file", &file.filename, file.content_type, file.len);
+    let framing = Framing::new(
+        fields.iter(),
+        "file",
+        &file.filename,
+        file.content_type,
+        file.len,
+    );
     let total = file.len;
     let mut sent = 0u64;
     let counted = file.stream.inspect(move |chunk| {
@@ -260,7 +266,9 @@ pub(crate) async fn post_to_storage(
         return Ok(());
     }
     let body = read_bounded(response).await;
-    Err(Error::Storage(Box::new(StorageError::from_body(status, &body))))
+    Err(Error::Storage(Box::new(StorageError::from_body(
+        status, &body,
+    ))))
 }
 
 /// The start of a response body, at most the error snippet limit; the rest is not read.

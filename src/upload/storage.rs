@@ -37,7 +37,11 @@ impl StorageError {
 
 impl std::fmt::Display for StorageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the storage host refused the upload with HTTP {}", self.status)?;
+        write!(
+            f,
+            "the storage host refused the upload with HTTP {}",
+            self.status
+        )?;
         match (&self.code, &self.message) {
             (Some(code), Some(message)) => write!(f, " ({code}: {message})"),
             (Some(code), None) => write!(f, " ({code})"),

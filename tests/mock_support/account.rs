@@ -14,7 +14,13 @@ pub async fn drive_account(client: &Client, mock: &MockServer, dir: &std::path::
     let demo = mock.demo();
 
     // Inboxes: list (with each filter) and get; the Web Chat inbox names its Web Chat.
-    let inboxes: Vec<_> = client.inboxes().list().items().try_collect().await.expect("inboxes");
+    let inboxes: Vec<_> = client
+        .inboxes()
+        .list()
+        .items()
+        .try_collect()
+        .await
+        .expect("inboxes");
     assert!(inboxes.len() >= 2);
     let web: Vec<_> = client
         .inboxes()
@@ -28,12 +34,27 @@ pub async fn drive_account(client: &Client, mock: &MockServer, dir: &std::path::
         .expect("web inboxes");
     assert_eq!(web.len(), 1);
     assert_eq!(web[0].channel_id(), Some(&demo.web_chat));
-    client.inboxes().get(demo.inbox.as_str()).await.expect("inbox");
+    client
+        .inboxes()
+        .get(demo.inbox.as_str())
+        .await
+        .expect("inbox");
 
     // Chatbots: list, get, update (only the fields given).
-    let bots: Vec<_> = client.chatbots().list().page_size(1).items().try_collect().await.expect("chatbots");
+    let bots: Vec<_> = client
+        .chatbots()
+        .list()
+        .page_size(1)
+        .items()
+        .try_collect()
+        .await
+        .expect("chatbots");
     assert!(bots.len() >= 2);
-    let bot = client.chatbots().get(demo.chatbot.as_str()).await.expect("chatbot");
+    let bot = client
+        .chatbots()
+        .get(demo.chatbot.as_str())
+        .await
+        .expect("chatbot");
     assert_eq!(bot.api_web_chat_id.as_deref(), Some(demo.web_chat.as_str()));
     let updated = client
         .chatbots()
@@ -45,8 +66,18 @@ pub async fn drive_account(client: &Client, mock: &MockServer, dir: &std::path::
     assert_eq!(updated.name, bot.name, "fields not given are kept");
 
     // Models.
-    let embedding = client.models().embedding().await.expect("embedding").into_models();
-    let reranker = client.models().reranker().await.expect("reranker").into_models();
+    let embedding = client
+        .models()
+        .embedding()
+        .await
+        .expect("embedding")
+        .into_models();
+    let reranker = client
+        .models()
+        .reranker()
+        .await
+        .expect("reranker")
+        .into_models();
     let embedding = embedding[0].id.clone().expect("an id").to_string();
     let reranker = reranker[0].id.clone().expect("an id").to_string();
 
@@ -61,7 +92,13 @@ pub async fn drive_account(client: &Client, mock: &MockServer, dir: &std::path::
         .expect("create kb");
     let kb_id = kb.id.clone().expect("an id").to_string();
     kbs.get(&kb_id).await.expect("get kb");
-    let found: Vec<_> = kbs.list().search("Manuals").items().try_collect().await.expect("kbs");
+    let found: Vec<_> = kbs
+        .list()
+        .search("Manuals")
+        .items()
+        .try_collect()
+        .await
+        .expect("kbs");
     assert_eq!(found.len(), 1);
     let replaced = kbs
         .replace(
@@ -83,14 +120,21 @@ pub async fn drive_account(client: &Client, mock: &MockServer, dir: &std::path::
         .await
         .expect("replace kb");
     assert_eq!(replaced.name.as_deref(), Some("Manuals v2"));
-    let renamed = kbs.update(&kb_id).name("Manuals v3").await.expect("update kb");
+    let renamed = kbs
+        .update(&kb_id)
+        .name("Manuals v3")
+        .await
+        .expect("update kb");
     assert_eq!(renamed.description.as_deref(), Some("replaced"));
 
     // Knowledge-base files: upload (presigned), register, list, get, wait, delete.
     let files = kbs.files(&kb_id);
     let manual = dir.join("manual.md");
     std::fs::write(&manual, "# 手冊\n\n退貨請在七天內辦理。\n").expect("write");
-    let uploaded = files.upload(manual.as_path()).await.expect("upload kb file");
+    let uploaded = files
+        .upload(manual.as_path())
+        .await
+        .expect("upload kb file");
     let file_id = uploaded.id.clone().expect("an id").to_string();
     let done = files
         .wait_until_processed(&file_id, Duration::from_secs(20))
@@ -112,7 +156,13 @@ pub async fn drive_account(client: &Client, mock: &MockServer, dir: &std::path::
         .expect("register kb file")
         .into_files();
     assert_eq!(batch.len(), 1);
-    let listed: Vec<_> = files.list().page_size(1).items().try_collect().await.expect("files");
+    let listed: Vec<_> = files
+        .list()
+        .page_size(1)
+        .items()
+        .try_collect()
+        .await
+        .expect("files");
     assert_eq!(listed.len(), 2);
     files.get(&file_id).await.expect("get file");
     files.delete(&file_id).await.expect("delete file");
@@ -128,7 +178,10 @@ pub async fn drive_account(client: &Client, mock: &MockServer, dir: &std::path::
         .conversation(conversation)
         .await
         .expect("upload in a conversation");
-    assert_eq!(in_conversation.type_.map(|t| t.to_string()).as_deref(), Some("image"));
+    assert_eq!(
+        in_conversation.type_.map(|t| t.to_string()).as_deref(),
+        Some("image")
+    );
     client
         .attachments()
         .register(&AttachmentCreate {
@@ -179,9 +232,18 @@ pub async fn drive_account(client: &Client, mock: &MockServer, dir: &std::path::
         .await
         .expect("contacts");
     assert_eq!(mine.len(), 1);
-    contacts.list().page_size(1).first_page().await.expect("a page");
+    contacts
+        .list()
+        .page_size(1)
+        .first_page()
+        .await
+        .expect("a page");
     contacts.get(&contact_id).await.expect("get contact");
-    let renamed = contacts.update(&contact_id).name("Tai Man").await.expect("update contact");
+    let renamed = contacts
+        .update(&contact_id)
+        .name("Tai Man")
+        .await
+        .expect("update contact");
     assert_eq!(renamed.email, contact.email, "fields not given are kept");
     contacts.delete(&contact_id).await.expect("delete contact");
     assert!(contacts.get(&contact_id).await.unwrap_err().is_not_found());

@@ -298,7 +298,11 @@ impl<M> CompletionBuilder<M> {
                 .map(|id| id.to_string());
         }
         request.is_streaming = Some(streaming);
-        let files = self.files.iter().map(crate::upload::UploadFile::path).collect();
+        let files = self
+            .files
+            .iter()
+            .map(crate::upload::UploadFile::path)
+            .collect();
         let uploaded = crate::resources::attachments::upload_all(&self.client, files, None).await?;
         request.message.attachments.extend(uploaded);
         Ok(request)

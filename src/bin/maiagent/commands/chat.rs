@@ -42,7 +42,8 @@ pub async fn run(ctx: &Context, mut args: ChatArgs) -> Result<(), Failure> {
     if interactive && !args.attach.is_empty() {
         return Err(Failure::usage(
             clap::error::ErrorKind::ArgumentConflict,
-            "--attach needs a MESSAGE (or one on standard input), not an interactive session".into(),
+            "--attach needs a MESSAGE (or one on standard input), not an interactive session"
+                .into(),
         ));
     }
     if args.message.is_none() && !interactive {

@@ -49,7 +49,11 @@ pub async fn run(ctx: &Context, command: ChatbotsCommand) -> Result<(), Failure>
             if let Some(n) = paging.page_size {
                 list = list.page_size(n);
             }
-            let table = Table::new(vec![id_column(), text_column("NAME", 40), text_column("MODEL", 24)]);
+            let table = Table::new(vec![
+                id_column(),
+                text_column("NAME", 40),
+                text_column("MODEL", 24),
+            ]);
             return print_listing(out, &table, limited(list.items(), &paging), |c| {
                 vec![
                     c.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),

@@ -58,7 +58,12 @@ pub async fn run(ctx: &Context, command: ContactsCommand) -> Result<(), Failure>
             if let Some(n) = paging.page_size {
                 list = list.page_size(n);
             }
-            let table = Table::new(vec![id_column(), text_column("NAME", 30), text_column("EMAIL", 30), time_column()]);
+            let table = Table::new(vec![
+                id_column(),
+                text_column("NAME", 30),
+                text_column("EMAIL", 30),
+                time_column(),
+            ]);
             return print_listing(out, &table, limited(list.items(), &paging), |c| {
                 vec![
                     c.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),

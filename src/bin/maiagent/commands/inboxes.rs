@@ -2,8 +2,8 @@
 
 use super::Context;
 use crate::listing::{id_column, limited, print_listing, text_column, Paging};
-use crate::Failure;
 use crate::output::Table;
+use crate::Failure;
 use clap::Subcommand;
 use maiagent::types::Inbox;
 
@@ -59,7 +59,10 @@ pub async fn run(ctx: &Context, command: InboxesCommand) -> Result<(), Failure> 
             print_listing(out, &table, limited(list.items(), &paging), |i| {
                 vec![
                     i.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-                    i.channel_type.as_ref().map(|t| t.to_string()).unwrap_or_default(),
+                    i.channel_type
+                        .as_ref()
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
                     i.name.clone().unwrap_or_default(),
                     i.channel_id().map(|v| v.to_string()).unwrap_or_default(),
                 ]
@@ -86,8 +89,19 @@ fn summary(i: &Inbox) -> Vec<(&'static str, String)> {
     vec![
         ("id", text(i.id.as_ref().map(|v| v.to_string()))),
         ("name", text(i.name.clone())),
-        ("channel type", text(i.channel_type.as_ref().map(|t| t.to_string()))),
+        (
+            "channel type",
+            text(i.channel_type.as_ref().map(|t| t.to_string())),
+        ),
         ("channel", text(i.channel_id().map(|v| v.to_string()))),
-        ("chatbot", text(i.chatbot.as_ref().and_then(|c| c.id()).map(|v| v.to_string()))),
+        (
+            "chatbot",
+            text(
+                i.chatbot
+                    .as_ref()
+                    .and_then(|c| c.id())
+                    .map(|v| v.to_string()),
+            ),
+        ),
     ]
 }

@@ -123,7 +123,12 @@ pub async fn run(ctx: &Context, command: KbCommand) -> Result<(), Failure> {
             if let Some(n) = paging.page_size {
                 list = list.page_size(n);
             }
-            let table = Table::new(vec![id_column(), text_column("NAME", 40), text_column("FILES", 6), time_column()]);
+            let table = Table::new(vec![
+                id_column(),
+                text_column("NAME", 40),
+                text_column("FILES", 6),
+                time_column(),
+            ]);
             return print_listing(out, &table, limited(list.items(), &paging), |kb| {
                 vec![
                     kb.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
@@ -195,7 +200,12 @@ async fn run_files(out: Out, kbs: &KnowledgeBases, command: FilesCommand) -> Res
 /// Uploads each file in turn and prints a line for it (after its processing, with `--wait`).
 /// With `--wait`, a file that ends `failed` is reported on stderr, the others still run, and
 /// the command fails at the end.
-async fn upload(out: Out, files: &KnowledgeBaseFiles, wait: bool, paths: Vec<PathBuf>) -> Result<(), Failure> {
+async fn upload(
+    out: Out,
+    files: &KnowledgeBaseFiles,
+    wait: bool,
+    paths: Vec<PathBuf>,
+) -> Result<(), Failure> {
     let table = file_table();
     if !out.json {
         table.header(&out)?;
@@ -259,7 +269,9 @@ fn file_summary(f: &KnowledgeBaseFile) -> Vec<(&'static str, String)> {
 
 fn kb_summary(kb: &KnowledgeBase) -> Vec<(&'static str, String)> {
     let text = |v: Option<String>| v.unwrap_or_default();
-    let model = |r: &Option<maiagent::types::Ref>| text(r.as_ref().and_then(|r| r.id()).map(|v| v.to_string()));
+    let model = |r: &Option<maiagent::types::Ref>| {
+        text(r.as_ref().and_then(|r| r.id()).map(|v| v.to_string()))
+    };
     vec![
         ("id", text(kb.id.as_ref().map(|v| v.to_string()))),
         ("name", text(kb.name.clone())),

@@ -102,7 +102,9 @@ pub async fn run(ctx: &Context, command: MessagesCommand) -> Result<(), Failure>
             attach,
             content,
         } => {
-            let mut send = messages.send(conversation, content).attachments(attachments);
+            let mut send = messages
+                .send(conversation, content)
+                .attachments(attachments);
             for file in attach {
                 send = send.attach_file(file);
             }

@@ -23,13 +23,21 @@ pub async fn run(ctx: &Context, command: ModelsCommand) -> Result<(), Failure> {
         ModelsCommand::Embedding => models.embedding().await?,
         ModelsCommand::Reranker => models.reranker().await?,
     };
-    let table = Table::new(vec![id_column(), text_column("NAME", 40), text_column("DEFAULT", 7)]);
+    let table = Table::new(vec![
+        id_column(),
+        text_column("NAME", 40),
+        text_column("DEFAULT", 7),
+    ]);
     let items = futures::stream::iter(list.into_models().into_iter().map(Ok));
     print_listing(ctx.out, &table, items, |m| {
         vec![
             m.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
             m.name.clone().unwrap_or_default(),
-            if m.is_default.as_ref().is_some_and(|d| d.is_true()) { "yes".into() } else { String::new() },
+            if m.is_default.as_ref().is_some_and(|d| d.is_true()) {
+                "yes".into()
+            } else {
+                String::new()
+            },
         ]
     })
     .await
