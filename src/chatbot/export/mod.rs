@@ -34,8 +34,10 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 pub(crate) mod disposition;
+mod part_file;
 
 use disposition::{content_disposition_file_name, sanitize_file_name};
+use part_file::PartFile;
 
 impl Chatbot {
     /// Exports the chatbot's records as an Excel (`.xlsx`) spreadsheet
@@ -299,19 +301,14 @@ impl Export {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let prefix = format!(".{}.", name.to_string_lossy());
+        let name = name.to_string_lossy().into_owned();
         let temp_dir = dir.clone();
-        let temp = tokio::task::spawn_blocking(move || {
-            tempfile::Builder::new()
-                .prefix(&prefix)
-                .suffix(".part")
-                .tempfile_in(&temp_dir)
-        })
-        .await
-        .map_err(join_error)??;
+        let (file, temp_path) =
+            tokio::task::spawn_blocking(move || PartFile::create(&temp_dir, &name))
+                .await
+                .map_err(join_error)??;
         // From here on, dropping `temp_path` (on an error, or when this future is dropped)
         // removes the temporary file.
-        let (file, temp_path) = temp.into_parts();
         let mut file = tokio::fs::File::from_std(file);
         let total = self.content_length();
         let mut written = 0u64;
@@ -333,7 +330,7 @@ impl Export {
         drop(file.into_std().await);
         result?;
         tokio::task::spawn_blocking(move || -> io::Result<()> {
-            temp_path.persist(&path).map_err(|e| e.error)?;
+            temp_path.persist(&path)?;
             #[cfg(unix)]
             if let Ok(dir) = std::fs::File::open(&dir) {
                 // Best effort: make the rename itself durable.
