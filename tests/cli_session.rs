@@ -154,4 +154,44 @@ mod terminal {
         chat.send_line("/exit").unwrap();
         chat.exp_eof().unwrap();
     }
+    #[test]
+    fn attach_sends_the_file_with_the_next_message_only() {
+        let mock = Mock::with(MockConfig::for_tests());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("note.txt");
+        std::fs::write(&file, "a note").unwrap();
+        let mut chat = session(&mock);
+        chat.send_line("/attach /no/such/file.txt").unwrap();
+        chat.exp_string("no file").unwrap();
+        chat.exp_string(PROMPT).unwrap();
+        chat.send_line(&format!("/attach {}", file.display()))
+            .unwrap();
+        chat.exp_string("goes with the next message").unwrap();
+        chat.exp_string(PROMPT).unwrap();
+        chat.send_line("see attached").unwrap();
+        chat.exp_string("see attached").unwrap();
+        chat.exp_string(PROMPT).unwrap();
+        chat.send_line("and now without").unwrap();
+        chat.exp_string("and now without").unwrap();
+        chat.exp_string(PROMPT).unwrap();
+        chat.send_line("/exit").unwrap();
+        chat.exp_eof().unwrap();
+
+        let bodies: Vec<serde_json::Value> = mock
+            .server()
+            .requests()
+            .iter()
+            .filter(|r| r.operation == Some(Operation::ChatbotCompletionsCreate))
+            .map(|r| r.body_json().unwrap())
+            .collect();
+        assert_eq!(bodies.len(), 2);
+        let files = |b: &serde_json::Value| {
+            b["message"]["attachments"]
+                .as_array()
+                .map(|a| a.iter().map(|f| f["filename"].clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        assert_eq!(files(&bodies[0]), vec![serde_json::json!("note.txt")]);
+        assert!(files(&bodies[1]).is_empty(), "{}", bodies[1]);
+    }
 }

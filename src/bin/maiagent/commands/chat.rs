@@ -38,14 +38,8 @@ pub async fn run(ctx: &Context, mut args: ChatArgs) -> Result<(), Failure> {
     for file in &args.attach {
         super::upload::existing_file(file)?;
     }
+    // In an interactive session, --attach files go with the first message.
     let interactive = args.message.is_none() && std::io::stdin().is_terminal();
-    if interactive && !args.attach.is_empty() {
-        return Err(Failure::usage(
-            clap::error::ErrorKind::ArgumentConflict,
-            "--attach needs a MESSAGE (or one on standard input), not an interactive session"
-                .into(),
-        ));
-    }
     if args.message.is_none() && !interactive {
         args.message = Some(message_from_stdin().await?);
     }

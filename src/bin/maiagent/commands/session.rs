@@ -3,7 +3,7 @@
 //! session's history.
 //!
 //! `/new` starts a new conversation, `/conversation` prints its id, `/attach FILE` attaches a
-//! file to the next message, `/exit` or Ctrl-D leaves. Ctrl-C during a reply drops its stream
+//! file to the next message (as `--attach` does to the first), `/exit` or Ctrl-D leaves. Ctrl-C during a reply drops its stream
 //! (which closes the connection) and returns to the prompt; at the prompt it clears the line.
 
 use super::chat::{reply, ChatArgs};
@@ -73,12 +73,13 @@ pub async fn run(
     out: Out,
     server: &Server,
     chatbot: String,
-    args: ChatArgs,
+    mut args: ChatArgs,
 ) -> Result<(), Failure> {
     let mut session = server.client.chatbot(&chatbot).session();
     if let Some(id) = args.conversation {
         session = session.with_conversation(id);
     }
+    let mut attached = std::mem::take(&mut args.attach);
     let mut editor = DefaultEditor::new()
         .map_err(|e| Failure::Message(format!("cannot open the terminal: {e}")))?;
     note(&format!(
@@ -108,12 +109,23 @@ pub async fn run(
                 Some(id) => out.line(id.as_str())?,
                 None => note("no conversation yet: the first reply starts one"),
             },
-            Line::Attach(_) => {
-                note("/attach is not available yet: this version of the SDK cannot upload files")
+            Line::Attach("") => note("/attach needs a file: /attach FILE"),
+            Line::Attach(file) => {
+                let path = std::path::PathBuf::from(file);
+                if super::upload::existing_file(&path).is_ok() {
+                    note(&format!("{} goes with the next message", path.display()));
+                    attached.push(path);
+                } else {
+                    note(&format!("no file {}", path.display()));
+                }
             }
             Line::Unknown(name) => note(&format!("unknown command /{name}; {HELP}")),
             Line::Message(text) => {
-                let request = session.message(text);
+                let mut request = session.message(text);
+                // The files of /attach are uploaded when the message is sent, once.
+                for path in attached.drain(..) {
+                    request = request.attach_file(path);
+                }
                 tokio::select! {
                     biased;
                     _ = tokio::signal::ctrl_c() => {
