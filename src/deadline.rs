@@ -1,6 +1,7 @@
 //! Deadline arithmetic that cannot overflow. Every deadline the SDK computes from a duration goes
 //! through here: a duration too long for the clock (such as `Duration::MAX`) means "no deadline",
 //! never a panic.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::time::Duration;
 use tokio::time::Instant;

@@ -8,6 +8,7 @@
     missing_docs,
     clippy::all,
     clippy::pedantic,
+    clippy::restriction,
     unused_imports,
     unused_mut,
     rustdoc::bare_urls,

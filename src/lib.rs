@@ -18,6 +18,25 @@
 //! * [`types`]: the data types, generated from the OpenAPI spec in `openapi/`.
 //! * [`generated`]: the generated client itself, for anything the facade does not wrap.
 #![warn(missing_docs)]
+// Lints that keep server input and caller durations from panicking (issue 12):
+// - `panic`, `unwrap_used`: no panic on a library path (tests may; see clippy.toml).
+// - `unchecked_time_subtraction`: `Instant - Duration` and `Instant - Instant` must be checked
+//   or saturating; deadlines come from `deadline::deadline_after`.
+// - `cast_possible_truncation`: integer narrowing goes through `try_from`.
+// Not enabled, with the reason:
+// - `arithmetic_side_effects` (56 hits): almost all are counters and offsets bounded by a buffer
+//   length or a small constant (SSE decoder, wire scalars, mock paging); it is denied instead in
+//   the modules that do arithmetic on server-sent numbers and caller durations (`retry`,
+//   `deadline`, `redirect`), where an overflow was a real defect.
+// - `indexing_slicing` (25 hits): the SSE decoder and wire scalars index just after a bounds
+//   check on their hot path (memchr positions); `get()` everywhere would hide that, and the
+//   fuzz targets of `fuzz/` exercise those decoders on arbitrary input instead.
+#![deny(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::unchecked_time_subtraction,
+    clippy::cast_possible_truncation
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod call;

@@ -1,6 +1,7 @@
 //! The redirect rule of the SDK's HTTP client: follow at most 10 redirects, never from `https`
 //! to plain `http`. (The API key is never sent to another host on a redirect: reqwest drops the
 //! `Authorization` header whenever the scheme, host or port changes, whatever the policy.)
+#![deny(clippy::arithmetic_side_effects)]
 
 use reqwest::redirect::{Attempt, Policy};
 use reqwest::Url;

@@ -1,4 +1,5 @@
 //! Retries: which failures are retried, how long to wait, and the loop that does it.
+#![deny(clippy::arithmetic_side_effects)]
 
 use crate::Error;
 use reqwest::header::HeaderMap;

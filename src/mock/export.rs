@@ -46,8 +46,8 @@ pub(crate) fn workbook(records: &[ChatbotRecord]) -> Result<Vec<u8>, XlsxError> 
     let sheet = book.add_worksheet();
     sheet.set_name("Records")?;
     let bold = Format::new().set_bold();
-    for (col, name) in COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, *name, &bold)?;
+    for (col, name) in (0u16..).zip(COLUMNS.iter()) {
+        sheet.write_string_with_format(0, col, *name, &bold)?;
     }
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let score = |v: &Option<Score>| v.as_ref().map(|s| s.to_string()).unwrap_or_default();
@@ -72,8 +72,8 @@ pub(crate) fn workbook(records: &[ChatbotRecord]) -> Result<Vec<u8>, XlsxError> 
                 .unwrap_or_default(),
             text(&r.error),
         ];
-        for (col, cell) in cells.iter().enumerate() {
-            sheet.write_string(row, col as u16, cell)?;
+        for (col, cell) in (0u16..).zip(cells.iter()) {
+            sheet.write_string(row, col, cell)?;
         }
     }
     book.save_to_buffer()

@@ -134,7 +134,7 @@ impl Cursor {
         let mut bytes = Vec::new();
         let (mut acc, mut bits) = (0u32, 0u32);
         for c in text.trim_end_matches('=').bytes() {
-            let v = B64.iter().position(|&b| b == c)? as u32;
+            let v = u32::try_from(B64.iter().position(|&b| b == c)?).ok()?;
             acc = (acc << 6) | v;
             bits += 6;
             if bits >= 8 {

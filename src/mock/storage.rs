@@ -405,7 +405,7 @@ mod tests {
         if authorization {
             headers.insert(header::AUTHORIZATION, "Api-Key k".parse().unwrap());
         }
-        let data = vec![7u8; sent_len as usize];
+        let data = vec![7u8; usize::try_from(sent_len).unwrap()];
         let chunks: Vec<Bytes> = framing
             .body(stream::iter(vec![Ok(Bytes::from(data))]))
             .map(|r| r.unwrap_or_default())

@@ -156,10 +156,11 @@ where
                     cursor: format!("page={following}"),
                 };
                 let backwards = following <= u64::from(number) || following > u64::from(u32::MAX);
-                if backwards || !guard.page(page.items().is_empty()) {
-                    Next::Fail(looped())
-                } else {
-                    Next::Fetch(following as u32)
+                match u32::try_from(following) {
+                    Ok(following) if !backwards && guard.page(page.items().is_empty()) => {
+                        Next::Fetch(following)
+                    }
+                    _ => Next::Fail(looped()),
                 }
             }
         };

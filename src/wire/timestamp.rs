@@ -54,9 +54,11 @@ impl Timestamp {
         }
         if let Ok(secs) = text.parse::<f64>() {
             if secs.is_finite() {
-                return Utc
-                    .timestamp_millis_opt((secs * 1000.0).round() as i64)
-                    .single();
+                // A float-to-integer `as` saturates (never wraps or panics); chrono then
+                // refuses the out-of-range extremes.
+                #[allow(clippy::cast_possible_truncation)]
+                let millis = (secs * 1000.0).round() as i64;
+                return Utc.timestamp_millis_opt(millis).single();
             }
         }
         if let Ok(at) = DateTime::parse_from_rfc3339(text) {
