@@ -3,7 +3,6 @@
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::borrow::Cow;
 use std::fmt;
 
 /// The form fields of a presigned storage upload (the `fields` of
@@ -97,7 +96,7 @@ impl<'de> Deserialize<'de> for PresignedFields {
 
 #[cfg(feature = "schemars")]
 impl schemars::JsonSchema for PresignedFields {
-    fn schema_name() -> Cow<'static, str> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
         "PresignedFields".into()
     }
 
