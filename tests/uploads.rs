@@ -244,7 +244,12 @@ async fn one_gibibyte_from_disk_keeps_memory_flat() {
         after as f64 / 1024.0,
         before as f64 / 1024.0
     );
-    assert!(after < 50 * 1024, "peak RSS {after} KiB");
+    // The process (test harness, runtime, mock) starts near 100 MiB in a debug build; the
+    // upload itself must not grow the peak by more than 50 MiB.
+    assert!(
+        after - before < 50 * 1024,
+        "peak RSS grew from {before} KiB to {after} KiB"
+    );
 }
 
 fn peak_rss_kib() -> i64 {
