@@ -104,7 +104,8 @@ async fn every_operation_carries_the_exact_auth_header_and_no_api_version() {
 
     let expected = format!("Api-Key {}", mock.api_key());
     let mut routes = BTreeSet::new();
-    for request in mock.requests() {
+    let requests = mock.requests();
+    for request in &requests {
         assert_eq!(
             request.header("authorization"),
             Some(expected.as_str()),
@@ -123,7 +124,8 @@ async fn every_operation_carries_the_exact_auth_header_and_no_api_version() {
         );
         routes.insert(format!("{:?}", request.operation.unwrap()));
     }
-    assert_eq!(routes.len(), 10, "{routes:?}");
+    // Each call above is a different operation, facade and generated client alike.
+    assert_eq!(routes.len(), requests.len(), "{routes:?}");
 }
 
 #[tokio::test]

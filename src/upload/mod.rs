@@ -26,5 +26,6 @@ mod storage;
 pub use source::{UploadFile, UploadProgress};
 pub use storage::StorageError;
 
+#[cfg(feature = "mock")]
 pub(crate) use kind::infer as infer_kind;
 pub(crate) use source::ProgressFn;

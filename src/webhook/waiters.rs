@@ -48,6 +48,7 @@ impl Waiters {
         (id, rx)
     }
 
+    #[cfg(feature = "redis")]
     /// Whether anyone here waits for a message of `conversation`.
     pub(crate) fn waits_for(&self, conversation: &str) -> bool {
         self.lock().by_conversation.contains_key(conversation)
