@@ -78,9 +78,6 @@ pub struct MockConfig {
     /// Whether streamed completions end with a `data: [DONE]` line after the `done: true`
     /// event, as some servers do. Off by default: the vendor's documented streams end with the
     /// `done: true` event, and its Python helper fails to decode a `[DONE]` line.
-    ///
-    /// Not wired yet: the streams still always end with `data: [DONE]` (issue 14 leaves the
-    /// switch of `src/mock/sse.rs` and its tests to do).
     pub sse_done_marker: bool,
 }
 

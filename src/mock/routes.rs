@@ -336,6 +336,7 @@ async fn completions_create(
             citations,
             delay,
             info.fault.as_ref(),
+            shared.config.sse_done_marker,
         );
         return sse::response(&shared, steps);
     }

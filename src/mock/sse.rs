@@ -63,6 +63,7 @@ pub(crate) fn script(
     citations: Vec<crate::types::Citation>,
     delay: Duration,
     fault: Option<&Fault>,
+    done_marker: bool,
 ) -> VecDeque<Step> {
     let delta = |content: String, done: bool| Completion {
         conversation_id: Some(conversation.clone()),
@@ -74,13 +75,15 @@ pub(crate) fn script(
         .into_iter()
         .map(|d| event(&delta(d, false)))
         .collect();
-    let finale = [
-        event(&Completion {
-            citations,
-            ..delta(String::new(), true)
-        }),
-        Bytes::from_static(b"data: [DONE]\n\n"),
-    ];
+    // The vendor's documented streams end with the `done: true` event; a final `data: [DONE]`
+    // line is the opt-in variant (`MockConfig::with_sse_done_marker`).
+    let mut finale = vec![event(&Completion {
+        citations,
+        ..delta(String::new(), true)
+    })];
+    if done_marker {
+        finale.push(Bytes::from_static(b"data: [DONE]\n\n"));
+    }
     let mut stall = None;
     let mut cut = None;
     match fault {
@@ -230,16 +233,27 @@ mod tests {
     #[test]
     fn scripts_follow_faults() {
         let id = Id::from("c");
-        let normal = script(&id, "abcdefghij", Vec::new(), Duration::ZERO, None);
+        let normal = script(&id, "abcdefghij", Vec::new(), Duration::ZERO, None, false);
         let events = emitted(&normal);
-        assert_eq!(events.last().map(String::as_str), Some("data: [DONE]\n\n"));
-        assert!(events[events.len() - 2].contains("\"done\":true"));
+        assert!(events.last().is_some_and(|e| e.contains("\"done\":true")));
+        assert!(!events.iter().any(|e| e.contains("[DONE]")));
+        let marked = emitted(&script(
+            &id,
+            "abcdefghij",
+            Vec::new(),
+            Duration::ZERO,
+            None,
+            true,
+        ));
+        assert_eq!(marked.last().map(String::as_str), Some("data: [DONE]\n\n"));
+        assert!(marked[marked.len() - 2].contains("\"done\":true"));
         let no_done = emitted(&script(
             &id,
             "abcdefghij",
             Vec::new(),
             Duration::ZERO,
             Some(&Fault::NoDone),
+            true,
         ));
         assert!(no_done.iter().all(|e| e.contains("\"done\":false")));
         let drop = script(
@@ -248,6 +262,7 @@ mod tests {
             Vec::new(),
             Duration::ZERO,
             Some(&Fault::DropMidStream { after_events: 2 }),
+            true,
         );
         assert_eq!(emitted(&drop).len(), 2);
         assert!(matches!(drop.back(), Some(Step::Fail)));
@@ -257,6 +272,7 @@ mod tests {
             Vec::new(),
             Duration::ZERO,
             Some(&Fault::OversizedEvent { bytes: 5000 }),
+            true,
         ));
         assert_eq!(big[1].len(), "data: ".len() + 5000 + 2);
     }
