@@ -5,6 +5,8 @@ use crate::output::{Column, Out, Table};
 use crate::Failure;
 use clap::Args;
 use futures::{Stream, StreamExt, TryStreamExt};
+use maiagent::pagination::Page;
+use maiagent::Listing;
 
 /// How much of a listing to fetch.
 #[derive(Debug, Args)]
@@ -17,12 +19,18 @@ pub struct Paging {
     pub limit: Option<usize>,
 }
 
-/// The first `--limit` items of a listing (all of them without a limit).
-pub fn limited<S>(items: S, paging: &Paging) -> impl Stream<Item = S::Item>
-where
-    S: Stream,
-{
-    items.take(paging.limit.unwrap_or(usize::MAX))
+impl Paging {
+    /// The items of `listing`, fetched `--page-size` at a time, stopping after `--limit`.
+    pub fn items<P: Page>(
+        &self,
+        listing: Listing<P>,
+    ) -> impl Stream<Item = Result<P::Item, maiagent::Error>> {
+        let listing = match self.page_size {
+            Some(n) => listing.page_size(n),
+            None => listing,
+        };
+        listing.items().take(self.limit.unwrap_or(usize::MAX))
+    }
 }
 
 /// Prints a listing as it arrives: a JSON line per item, or a table row per item.

@@ -1,7 +1,7 @@
 //! `chatbots list|get|update`.
 
 use super::Context;
-use crate::listing::{id_column, limited, print_listing, text_column, Paging};
+use crate::listing::{id_column, print_listing, text_column, Paging};
 use crate::output::Table;
 use crate::Failure;
 use clap::Subcommand;
@@ -45,16 +45,13 @@ pub async fn run(ctx: &Context, command: ChatbotsCommand) -> Result<(), Failure>
     let chatbots = server.client.chatbots();
     let chatbot = match command {
         ChatbotsCommand::List { paging } => {
-            let mut list = chatbots.list();
-            if let Some(n) = paging.page_size {
-                list = list.page_size(n);
-            }
+            let list = chatbots.list();
             let table = Table::new(vec![
                 id_column(),
                 text_column("NAME", 40),
                 text_column("MODEL", 24),
             ]);
-            return print_listing(out, &table, limited(list.items(), &paging), |c| {
+            return print_listing(out, &table, paging.items(list), |c| {
                 vec![
                     c.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
                     c.name.clone().unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! `contacts list|get|create|update|delete`.
 
 use super::Context;
-use crate::listing::{id_column, limited, print_listing, text_column, time_column, Paging};
+use crate::listing::{id_column, print_listing, text_column, time_column, Paging};
 use crate::output::{time, Table};
 use crate::Failure;
 use clap::Subcommand;
@@ -54,17 +54,14 @@ pub async fn run(ctx: &Context, command: ContactsCommand) -> Result<(), Failure>
     let contacts = server.client.contacts();
     let contact = match command {
         ContactsCommand::List { paging } => {
-            let mut list = contacts.list();
-            if let Some(n) = paging.page_size {
-                list = list.page_size(n);
-            }
+            let list = contacts.list();
             let table = Table::new(vec![
                 id_column(),
                 text_column("NAME", 30),
                 text_column("EMAIL", 30),
                 time_column(),
             ]);
-            return print_listing(out, &table, limited(list.items(), &paging), |c| {
+            return print_listing(out, &table, paging.items(list), |c| {
                 vec![
                     c.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
                     c.name.clone().unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! `conversations list|get|create`.
 
 use super::Context;
-use crate::listing::{id_column, limited, print_listing, text_column, time_column, Paging};
+use crate::listing::{id_column, print_listing, text_column, time_column, Paging};
 use crate::output::{self, time, Table};
 use crate::Failure;
 use clap::Subcommand;
@@ -52,11 +52,8 @@ pub async fn run(ctx: &Context, command: ConversationsCommand) -> Result<(), Fai
             if let Some(keyword) = keyword {
                 list = list.keyword(keyword);
             }
-            if let Some(n) = paging.page_size {
-                list = list.page_size(n);
-            }
             let table = Table::new(vec![id_column(), text_column("TITLE", 40), time_column()]);
-            print_listing(out, &table, limited(list.items(), &paging), |c| {
+            print_listing(out, &table, paging.items(list), |c| {
                 vec![
                     c.id.to_string(),
                     c.title.clone().unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! `inboxes list|get`.
 
 use super::Context;
-use crate::listing::{id_column, limited, print_listing, text_column, Paging};
+use crate::listing::{id_column, print_listing, text_column, Paging};
 use crate::output::Table;
 use crate::Failure;
 use clap::Subcommand;
@@ -47,16 +47,13 @@ pub async fn run(ctx: &Context, command: InboxesCommand) -> Result<(), Failure> 
             if let Some(c) = chatbot {
                 list = list.chatbot(c);
             }
-            if let Some(n) = paging.page_size {
-                list = list.page_size(n);
-            }
             let table = Table::new(vec![
                 id_column(),
                 text_column("TYPE", 10),
                 text_column("NAME", 30),
                 id_column_titled("CHANNEL"),
             ]);
-            print_listing(out, &table, limited(list.items(), &paging), |i| {
+            print_listing(out, &table, paging.items(list), |i| {
                 vec![
                     i.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
                     i.channel_type

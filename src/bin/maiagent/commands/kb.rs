@@ -2,7 +2,7 @@
 
 use super::upload::existing_file;
 use super::Context;
-use crate::listing::{id_column, limited, print_listing, text_column, time_column, Paging};
+use crate::listing::{id_column, print_listing, text_column, time_column, Paging};
 use crate::output::{time, Out, Table};
 use crate::Failure;
 use clap::Subcommand;
@@ -119,17 +119,14 @@ pub async fn run(ctx: &Context, command: KbCommand) -> Result<(), Failure> {
     let kbs = server.client.knowledge_bases();
     let kb = match command {
         KbCommand::List { paging } => {
-            let mut list = kbs.list();
-            if let Some(n) = paging.page_size {
-                list = list.page_size(n);
-            }
+            let list = kbs.list();
             let table = Table::new(vec![
                 id_column(),
                 text_column("NAME", 40),
                 text_column("FILES", 6),
                 time_column(),
             ]);
-            return print_listing(out, &table, limited(list.items(), &paging), |kb| {
+            return print_listing(out, &table, paging.items(list), |kb| {
                 vec![
                     kb.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
                     kb.name.clone().unwrap_or_default(),
@@ -178,12 +175,9 @@ pub async fn run(ctx: &Context, command: KbCommand) -> Result<(), Failure> {
 async fn run_files(out: Out, kbs: &KnowledgeBases, command: FilesCommand) -> Result<(), Failure> {
     match command {
         FilesCommand::List { kb, paging } => {
-            let mut list = kbs.files(kb).list();
-            if let Some(n) = paging.page_size {
-                list = list.page_size(n);
-            }
+            let list = kbs.files(kb).list();
             let table = file_table();
-            print_listing(out, &table, limited(list.items(), &paging), file_row).await
+            print_listing(out, &table, paging.items(list), file_row).await
         }
         FilesCommand::Upload { kb, wait, files } => upload(out, &kbs.files(kb), wait, files).await,
         FilesCommand::Get { kb, file } => {

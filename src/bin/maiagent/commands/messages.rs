@@ -1,7 +1,7 @@
 //! `messages list|get|send|outgoing`.
 
 use super::Context;
-use crate::listing::{id_column, limited, print_listing, text_column, time_column, Paging};
+use crate::listing::{id_column, print_listing, text_column, time_column, Paging};
 use crate::output::{self, time, Table};
 use crate::Failure;
 use clap::Subcommand;
@@ -75,17 +75,14 @@ pub async fn run(ctx: &Context, command: MessagesCommand) -> Result<(), Failure>
             conversation,
             paging,
         } => {
-            let mut list = messages.list(conversation);
-            if let Some(n) = paging.page_size {
-                list = list.page_size(n);
-            }
+            let list = messages.list(conversation);
             let table = Table::new(vec![
                 id_column(),
                 text_column("TYPE", 8),
                 text_column("CONTENT", 50),
                 time_column(),
             ]);
-            return print_listing(out, &table, limited(list.items(), &paging), |m| {
+            return print_listing(out, &table, paging.items(list), |m| {
                 vec![
                     m.id.as_ref().map(|i| i.to_string()).unwrap_or_default(),
                     m.type_.as_ref().map(|t| t.to_string()).unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! `records list|export`.
 
 use super::Context;
-use crate::listing::{id_column, limited, print_listing, text_column, time_column, Paging};
+use crate::listing::{id_column, print_listing, text_column, time_column, Paging};
 use crate::output::{time, Out, Table};
 use crate::progress::progress_bar;
 use crate::server::Server;
@@ -37,16 +37,13 @@ pub async fn run(ctx: &Context, command: RecordsCommand) -> Result<(), Failure> 
     let out = ctx.out;
     match command {
         RecordsCommand::List { chatbot, paging } => {
-            let mut list = server.client.chatbot(chatbot).records();
-            if let Some(n) = paging.page_size {
-                list = list.page_size(n);
-            }
+            let list = server.client.chatbot(chatbot).records();
             let table = Table::new(vec![
                 id_column(),
                 text_column("QUESTION", 50),
                 time_column(),
             ]);
-            print_listing(out, &table, limited(list.items(), &paging), |r| {
+            print_listing(out, &table, paging.items(list), |r| {
                 vec![
                     r.id.as_ref().map(|i| i.to_string()).unwrap_or_default(),
                     r.input_message.clone().unwrap_or_default(),
