@@ -81,3 +81,68 @@ async fn save_in_uses_the_mock_name() {
     assert!(bytes.starts_with(b"PK"), "not a zip archive");
     assert_eq!(listing(dir.path()), [name]);
 }
+
+/// Contacts paged the way the vendor's examples page them (`?limit=2&offset=0`, following
+/// `next`), and the same contacts through the SDK's listing.
+#[tokio::test]
+async fn contacts_page_with_limit_and_offset_as_the_vendor_examples_do() {
+    let (server, client) = mock_and_client(MockConfig::for_tests().with_page_size(2)).await;
+    let inbox = server.demo().inbox;
+    for n in 0..5 {
+        client
+            .contacts()
+            .create(format!("contact {n}"))
+            .inbox(inbox.to_string())
+            .await
+            .unwrap();
+    }
+    let sdk: Vec<_> = client
+        .contacts()
+        .list()
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut want: Vec<String> = sdk
+        .iter()
+        .map(|c| c.id.as_ref().unwrap().to_string())
+        .collect();
+    assert!(want.len() >= 5, "{want:?}");
+
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut url = format!("{}contacts/?limit=2&offset=0", server.base_url());
+    let mut got = Vec::new();
+    let mut nexts = Vec::new();
+    loop {
+        let page: serde_json::Value = http
+            .get(&url)
+            .header("Authorization", format!("Api-Key {}", server.api_key()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let results = page["results"].as_array().unwrap();
+        assert!(results.len() <= 2, "{page}");
+        got.extend(
+            results
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_string()),
+        );
+        match page["next"].as_str() {
+            Some(next) => {
+                nexts.push(next.to_string());
+                url = next.to_string();
+            }
+            None => break,
+        }
+    }
+    assert!(
+        nexts[0].contains("limit=2") && nexts[0].contains("offset=2"),
+        "{nexts:?}"
+    );
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+}

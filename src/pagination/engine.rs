@@ -130,44 +130,113 @@ where
     }
 }
 
-/// The pages of a page-number listing, where `fetch(n)` is the call for page `n` (1-based).
+/// Which page of a page-number listing to request next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PageKey {
+    /// `page=n` (from 1).
+    Number(u32),
+    /// `offset=n` and, when the `next` link gave one, `limit=n`: the form of servers that page
+    /// with a limit and an offset (MaiAgent's `contacts/` README documents
+    /// `next: "?limit=20&offset=20"`).
+    Offset { offset: u64, limit: Option<u64> },
+}
+
+impl PageKey {
+    /// The page `next` names after the page requested with `self` (which held `received`
+    /// items), or the loop it reveals.
+    ///
+    /// A `page` value wins; then an `offset` (with its `limit`); with neither, the next page
+    /// number, or after an offset page the offset just past the items received. Pages only move
+    /// forward: a page number past the current one, an offset past the current one.
+    fn following(self, next: &str, received: usize) -> Result<PageKey, Error> {
+        let value = |key: &str| query_value(next, key).and_then(|v| v.trim().parse::<u64>().ok());
+        let received = u64::try_from(received).unwrap_or(u64::MAX);
+        let to_page = |page: u64| {
+            let forward = match self {
+                PageKey::Number(n) => page > u64::from(n),
+                PageKey::Offset { .. } => page >= 1,
+            };
+            match u32::try_from(page) {
+                Ok(page) if forward => Ok(PageKey::Number(page)),
+                _ => Err(Error::PaginationLoop {
+                    cursor: format!("page={page}"),
+                }),
+            }
+        };
+        let to_offset = |offset: u64, limit: Option<u64>| {
+            let forward = match self {
+                PageKey::Number(_) => offset > 0,
+                PageKey::Offset {
+                    offset: current, ..
+                } => offset > current,
+            };
+            if forward {
+                Ok(PageKey::Offset { offset, limit })
+            } else {
+                Err(Error::PaginationLoop {
+                    cursor: format!("offset={offset}"),
+                })
+            }
+        };
+        match (value("page"), value("offset"), self) {
+            (Some(page), _, _) => to_page(page),
+            (None, Some(offset), _) => to_offset(offset, value("limit")),
+            (None, None, PageKey::Number(n)) => to_page(u64::from(n) + 1),
+            (None, None, PageKey::Offset { offset, limit }) => {
+                to_offset(offset.saturating_add(received), limit)
+            }
+        }
+    }
+}
+
+/// The pages of a page-number listing, where `fetch(key)` is the call for one page: a page
+/// number from 1, or an offset when the server's `next` links use `limit` and `offset`.
 pub(super) fn numbered_pages<P, F>(fetch: F) -> Pages<P>
 where
     P: Page,
-    F: Fn(u32) -> Call<P> + Send + Sync + 'static,
+    F: Fn(PageKey) -> Call<P> + Send + Sync + 'static,
 {
-    let state = (fetch, Next::Fetch(1u32), Guard::new());
+    let state = (fetch, Next::Fetch(PageKey::Number(1)), Guard::new());
     let inner = stream::unfold(state, |(fetch, next, mut guard)| async move {
-        let number = match next {
-            Next::Fetch(number) => number,
+        let key = match next {
+            Next::Fetch(key) => key,
             Next::Fail(e) => return Some((Err(e), (fetch, Next::Done, guard))),
             Next::Done => return None,
         };
-        let page = match fetch(number).await {
+        let page = match fetch(key).await {
             Ok(page) => page,
             Err(e) => return Some((Err(e), (fetch, Next::Done, guard))),
         };
         let next = match page.next_url() {
             None => Next::Done,
-            Some(url) => {
-                let named = query_value(url, "page").and_then(|v| v.trim().parse::<u64>().ok());
-                let following = named.unwrap_or(u64::from(number) + 1);
-                let looped = || Error::PaginationLoop {
-                    cursor: format!("page={following}"),
-                };
-                let backwards = following <= u64::from(number) || following > u64::from(u32::MAX);
-                match u32::try_from(following) {
-                    Ok(following) if !backwards && guard.page(page.items().is_empty()) => {
-                        Next::Fetch(following)
-                    }
-                    _ => Next::Fail(looped()),
+            Some(url) => match key.following(url, page.items().len()) {
+                // A key seen before (a server that goes back and forth between the two forms)
+                // or too many empty pages is a loop too.
+                Ok(following)
+                    if guard.first_time(&following.to_string())
+                        && guard.page(page.items().is_empty()) =>
+                {
+                    Next::Fetch(following)
                 }
-            }
+                Ok(following) => Next::Fail(Error::PaginationLoop {
+                    cursor: following.to_string(),
+                }),
+                Err(e) => Next::Fail(e),
+            },
         };
         Some((Ok(page), (fetch, next, guard)))
     });
     Pages {
         inner: inner.fuse().boxed(),
+    }
+}
+
+impl std::fmt::Display for PageKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PageKey::Number(n) => write!(f, "page={n}"),
+            PageKey::Offset { offset, .. } => write!(f, "offset={offset}"),
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! [`Listing`]: one builder for every list operation of the spec.
 
-use super::engine::{cursor_pages, numbered_pages};
+use super::engine::{cursor_pages, numbered_pages, PageKey};
 use super::{Items, Page, Pages};
 use crate::call::{call_option_setters, CallOptions};
 use crate::transport::Request;
@@ -95,11 +95,24 @@ impl<P: Page> Listing<P> {
         Call::new(&self.client, request).with_options(self.options.clone())
     }
 
+    /// The page of a page-number listing named by `key`.
+    fn numbered(&self, key: PageKey) -> Call<P> {
+        let request = match key {
+            PageKey::Number(n) => self.request.clone().param("page", n),
+            PageKey::Offset { offset, limit } => self
+                .request
+                .clone()
+                .param("offset", offset)
+                .param_opt("limit", limit),
+        };
+        Call::new(&self.client, request).with_options(self.options.clone())
+    }
+
     /// Every page, fetched lazily one at a time (see the [module documentation](super)).
     pub fn pages(&self) -> Pages<P> {
         let this = self.clone();
         match P::OPERATION.spec().pagination {
-            Some(Pagination::PageNumber) => numbered_pages(move |n| this.page(n)),
+            Some(Pagination::PageNumber) => numbered_pages(move |key| this.numbered(key)),
             _ => cursor_pages(move |cursor| this.call(cursor)),
         }
     }

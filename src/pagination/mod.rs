@@ -28,8 +28,12 @@
 //!   `cursor` query value of the page's `next` URL, taken as an opaque string (whatever host or
 //!   path prefix the URL names, absolute or relative). Filters and `pageSize` are sent again on
 //!   every page request.
-//! * Records use page numbers: the next page is the `page` value of the `next` URL (or the
-//!   current page plus one when `next` names none), with `pageSize` sent on every request.
+//! * Records, inboxes, chatbots, knowledge bases and contacts use page numbers: the first page
+//!   is `page=1`, and the next page is the `page` value of the `next` URL, with `pageSize` sent
+//!   on every request. A `next` URL in the limit/offset form (`?limit=20&offset=20`, as
+//!   MaiAgent's contacts README documents) is followed with its `offset` and `limit`. A `next`
+//!   that names neither means the following page (the current page plus one, or the offset past
+//!   the items received).
 //! * The listing ends when `next` is null, absent or empty. A `next` URL that names no cursor
 //!   (no non-empty `cursor` value, for cursor listings) cannot be followed: the listing ends
 //!   there too, with a warning logged through `tracing`.
@@ -42,7 +46,7 @@
 //! after every item of the earlier pages; the stream then ends.
 //!
 //! A server that loops is stopped with [`Error::PaginationLoop`]: a cursor that comes back (any
-//! earlier one, not only the last), a page number that does not increase, or more than
+//! earlier one, not only the last), a page number or offset that does not increase, or more than
 //! [`MAX_EMPTY_PAGES`] empty pages in a row whose `next` is set. The pages before the loop are
 //! yielded first.
 //!
