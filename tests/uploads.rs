@@ -217,7 +217,10 @@ async fn a_knowledge_base_file_is_processed_or_fails_with_the_reason() {
 }
 
 /// Uploads 1 GiB from disk through the mock's storage host and prints the process's peak RSS
-/// (mock included). Run: `cargo test --release --all-features --test uploads -- --ignored --nocapture`.
+/// (mock and test harness included). Run:
+/// `cargo test --release --all-features --test uploads -- --ignored --nocapture`.
+/// `cargo bench --bench upload_memory --features mock` measures the upload alone, in a process
+/// of its own, beside a hand-written baseline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "uploads 1 GiB; run by hand to measure the peak RSS"]
 async fn one_gibibyte_from_disk_keeps_memory_flat() {
