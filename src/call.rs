@@ -164,22 +164,37 @@ impl<T: DeserializeOwned + Send + 'static> Call<T> {
 
     /// Sends the call; returns the value.
     pub async fn send(self) -> Result<T, Error> {
-        self.send_with_response().await.map(Response::into_inner)
+        // The value is decoded into a box and moved out of it last: through the layers of the
+        // call it moves as a pointer, not as a value of a kilobyte or more.
+        let (waits, limit, what) = self.waits();
+        transport::execute(&self.client, &self.request, &self.options, waits, |r| {
+            transport::read_json_boxed::<T>(r, what, limit)
+        })
+        .await
+        .map(|value| *value)
     }
 
     /// Sends the call; returns the value with the response's status and headers.
     pub async fn send_with_response(self) -> Result<Response<T>, Error> {
+        let (waits, limit, what) = self.waits();
+        transport::execute(&self.client, &self.request, &self.options, waits, |r| {
+            transport::read_json(r, what, limit)
+        })
+        .await
+    }
+
+    /// The waits of each attempt, the response-size limit and the operationId.
+    fn waits(&self) -> (Waits, u64, &'static str) {
         let settings = self.client.settings();
         let waits = Waits {
             attempt: self.options.timeout(settings),
             headers: None,
         };
-        let limit = self.options.max_response_size(settings);
-        let what = self.request.name();
-        transport::execute(&self.client, &self.request, &self.options, waits, |r| {
-            transport::read_json(r, what, limit)
-        })
-        .await
+        (
+            waits,
+            self.options.max_response_size(settings),
+            self.request.name(),
+        )
     }
 }
 

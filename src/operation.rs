@@ -54,6 +54,21 @@ pub struct OperationSpec {
     pub idempotent: bool,
 }
 
+/// The bytes percent-encoded in a path parameter: the set of the generated client
+/// (`progenitor_client::encode_path`), so both clients send the same path (a test checks it).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%');
+
 impl Operation {
     /// The spec's `operationId`.
     pub fn id(self) -> &'static str {
@@ -75,11 +90,35 @@ impl Operation {
         if values.len() != spec.path_params.len() || values.iter().any(|v| v.is_empty()) {
             return None;
         }
-        let mut path = spec.path.to_string();
-        for (name, value) in spec.path_params.iter().zip(values) {
-            let encoded = progenitor_client::encode_path(value);
-            path = path.replacen(&format!("{{{name}}}"), &encoded, 1);
+        // One pass over the template, each `{name}` replaced by its value's encoding.
+        let mut path =
+            String::with_capacity(spec.path.len() + values.iter().map(|v| v.len()).sum::<usize>());
+        let mut used = [false; 8];
+        let mut rest = spec.path;
+        while let Some(open) = rest.find('{') {
+            let (literal, tail) = rest.split_at(open);
+            path.push_str(literal);
+            let Some(close) = tail.find('}') else {
+                rest = tail;
+                break;
+            };
+            let name = &tail[1..close];
+            let slot = spec.path_params.iter().position(|p| *p == name);
+            match slot.filter(|&i| !used.get(i).copied().unwrap_or(false)) {
+                Some(i) => {
+                    if let Some(seen) = used.get_mut(i) {
+                        *seen = true;
+                    }
+                    path.extend(percent_encoding::utf8_percent_encode(
+                        values[i],
+                        PATH_SEGMENT,
+                    ));
+                }
+                None => path.push_str(&tail[..=close]),
+            }
+            rest = &tail[close + 1..];
         }
+        path.push_str(rest);
         Some(path)
     }
 
@@ -139,5 +178,39 @@ impl std::fmt::Display for Operation {
 }
 
 use crate::pagination::impl_page;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_parameters_are_encoded_as_the_generated_client_encodes_them() {
+        let every_char: String = (1u8..=127).map(char::from).chain("é對話".chars()).collect();
+        for value in [every_char.as_str(), "a b/c", "%41", "{id}", "..", "x?y#z"] {
+            assert_eq!(
+                Operation::ConversationsGet.path_with(&[value]),
+                Some(format!(
+                    "conversations/{}/",
+                    progenitor_client::encode_path(value)
+                )),
+                "{value:?}"
+            );
+        }
+        let two = Operation::ALL
+            .iter()
+            .find(|op| op.spec().path_params.len() == 2)
+            .expect("an operation with two path parameters");
+        let path = two.path_with(&["a/1", "b 2"]).unwrap();
+        let mut expected = two.spec().path.to_string();
+        for (name, value) in two.spec().path_params.iter().zip(["a/1", "b 2"]) {
+            expected = expected.replacen(
+                &format!("{{{name}}}"),
+                &progenitor_client::encode_path(value),
+                1,
+            );
+        }
+        assert_eq!(path, expected);
+    }
+}
 
 include!(concat!(env!("OUT_DIR"), "/maiagent_operations.rs"));

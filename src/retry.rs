@@ -4,7 +4,6 @@
 use crate::Error;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
-use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 /// When and how often a failed request is tried again.
@@ -162,41 +161,24 @@ fn delay_from_secs(secs: f64) -> Option<Duration> {
     Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
 }
 
-/// Runs `attempt` until it succeeds, or fails in a way `policy` does not retry.
-pub(crate) async fn with_retries<T, F, Fut>(
-    policy: &RetryPolicy,
-    idempotent: bool,
+/// Logs that a call failed with `error` and is tried again after `delay`: `retry` is the
+/// number of the retry (1 for the second attempt) of `attempts` attempts in all.
+pub(crate) fn log_retry(
     operation: &'static str,
-    mut attempt: F,
-) -> Result<T, Error>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, Error>>,
-{
-    let attempts = policy.max_retries.saturating_add(1);
-    let mut retry: u32 = 0;
-    loop {
-        let error = match attempt().await {
-            Ok(value) => return Ok(value),
-            Err(e) => e,
-        };
-        let Some(delay) = policy.delay(retry, idempotent, &error) else {
-            return Err(error);
-        };
-        // `delay` returned a wait, so `retry < max_retries` and neither addition overflows;
-        // saturating keeps that true whatever changes above.
-        retry = retry.saturating_add(1);
-        tracing::warn!(
-            operation,
-            attempt = retry,
-            of = attempts,
-            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-            reason = %error,
-            "MaiAgent request failed; retrying (attempt {} of {attempts})",
-            retry.saturating_add(1),
-        );
-        tokio::time::sleep(delay).await;
-    }
+    retry: u32,
+    attempts: u32,
+    delay: Duration,
+    error: &Error,
+) {
+    tracing::warn!(
+        operation,
+        attempt = retry,
+        of = attempts,
+        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+        reason = %error,
+        "MaiAgent request failed; retrying (attempt {} of {attempts})",
+        retry.saturating_add(1),
+    );
 }
 
 #[cfg(test)]

@@ -21,9 +21,12 @@ pub(crate) async fn read_limited(
         }
     }
     let expected = response.content_length().unwrap_or(0).min(limit);
-    let mut body = BytesMut::with_capacity(usize::try_from(expected).unwrap_or(0));
+    // A body that arrives in one chunk (most JSON answers) is kept as that chunk, not copied.
+    let mut first: Option<Bytes> = None;
+    let mut body = BytesMut::new();
+    let mut received: u64 = 0;
     while let Some(chunk) = response.chunk().await.map_err(Error::from_transport)? {
-        let received = u64::try_from(body.len().saturating_add(chunk.len())).unwrap_or(u64::MAX);
+        received = received.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
         if received > limit {
             return Err(Error::ResponseTooLarge {
                 limit,
@@ -31,22 +34,47 @@ pub(crate) async fn read_limited(
                 announced: None,
             });
         }
-        body.extend_from_slice(&chunk);
+        match first.take() {
+            None if body.is_empty() => first = Some(chunk),
+            earlier => {
+                if let Some(earlier) = earlier {
+                    let wanted = usize::try_from(expected)
+                        .unwrap_or(0)
+                        .max(earlier.len().saturating_add(chunk.len()));
+                    body.reserve(wanted);
+                    body.extend_from_slice(&earlier);
+                }
+                body.extend_from_slice(&chunk);
+            }
+        }
     }
-    Ok(body.freeze())
+    Ok(first.unwrap_or_else(|| body.freeze()))
 }
 
 /// Reads and decodes a JSON response of `operation` (an operationId); a decoding error names the failing field.
 pub(crate) async fn read_json<T: DeserializeOwned>(
-    response: reqwest::Response,
+    mut response: reqwest::Response,
     operation: &str,
     limit: u64,
 ) -> Result<crate::Response<T>, Error> {
     let status = response.status();
-    let headers = response.headers().clone();
+    // The headers are moved out, not cloned: reading the body does not need them (the
+    // length comes from the body itself).
+    let headers = std::mem::take(response.headers_mut());
     let bytes = read_limited(response, limit).await?;
     let value = decode(&bytes, operation)?;
     Ok(crate::Response::new(value, status, headers))
+}
+
+/// Reads and decodes a JSON response of `operation` into a box: the value then moves through
+/// the call's layers as a pointer, not as the (possibly large) value itself.
+pub(crate) async fn read_json_boxed<T: DeserializeOwned>(
+    response: reqwest::Response,
+    operation: &str,
+    limit: u64,
+) -> Result<Box<T>, Error> {
+    let bytes = read_limited(response, limit).await?;
+    decode(&bytes, operation)
 }
 
 /// Decodes `bytes` as the response of `operation`.

@@ -4,16 +4,17 @@
 //! whole call by its deadline, turns a non-success answer into [`Error::Api`] (its body read
 //! with a bound), and records one `tracing` span per call.
 
+mod attempts;
 mod body;
 
-pub(crate) use body::read_json;
+pub(crate) use body::{read_json, read_json_boxed};
 
 use crate::call::CallOptions;
+use crate::deadline::deadline_after;
 use crate::{Client, Error, Operation};
 use bytes::Bytes;
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tracing::{field, Instrument};
 
 /// A request ready to send: an operation of the table with its path filled in, or a raw
@@ -142,6 +143,11 @@ pub(crate) struct Waits {
 /// operation's idempotency allow; `read` turns a success response into the call's value inside
 /// the attempt (so that its time counts against the attempt, and a failure while reading a
 /// retryable call's body is retried).
+///
+/// The per-call work is done once: the options are resolved, the call's deadline computed, and
+/// one timer serves every wait of the call (the attempt's timeout, the wait for the headers, the
+/// call's deadline and the pauses between attempts); a call with none of them has no timer. The
+/// span's fields are only computed when a subscriber listens.
 pub(crate) async fn execute<T, F, Fut>(
     client: &Client,
     request: &Request,
@@ -159,8 +165,6 @@ where
         .map_err(|message| Error::InvalidRequest {
             message: message.clone(),
         })?;
-    let settings = client.settings();
-    let policy = options.retry_policy(settings);
     let span = tracing::debug_span!(
         "maiagent.request",
         operation = request.name(),
@@ -171,86 +175,28 @@ where
         request_id = field::Empty,
         latency_ms = field::Empty,
     );
-    let started = Instant::now();
-    let mut attempt_number: u32 = 0;
-    let attempts = crate::retry::with_retries(policy, request.idempotent, request.name(), || {
-        attempt_number = attempt_number.saturating_add(1);
-        span.record("attempt", attempt_number);
-        let sent = send_once(client, request, path, options, waits, &span);
-        let read = &read;
-        let run = async move { read(sent.await?).await };
-        async move {
-            match waits.attempt {
-                Some(after) => tokio::time::timeout(after, run)
-                    .await
-                    .unwrap_or(Err(Error::Timeout { after })),
-                None => run.await,
-            }
-        }
-    });
-    let result = match options.deadline {
-        Some(after) => tokio::time::timeout(after, attempts)
-            .instrument(span.clone())
-            .await
-            .unwrap_or(Err(Error::Timeout { after })),
-        None => attempts.instrument(span.clone()).await,
+    let traced = !span.is_disabled();
+    let started = traced.then(std::time::Instant::now);
+    let call = attempts::Attempts {
+        client,
+        request,
+        path,
+        options,
+        waits,
+        span: traced.then_some(&span),
+        deadline: options
+            .deadline
+            .and_then(|after| Some((deadline_after(after)?, after))),
     };
-    span.record(
-        "latency_ms",
-        u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    );
-    if let Err(e) = &result {
-        tracing::debug!(parent: &span, error = %e, "MaiAgent request failed");
+    let result = call.run(&read).instrument(span.clone()).await;
+    if let Some(started) = started {
+        span.record(
+            "latency_ms",
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
+        if let Err(e) = &result {
+            tracing::debug!(parent: &span, error = %e, "MaiAgent request failed");
+        }
     }
     result
-}
-
-/// One attempt up to the response's status and headers: a success response, or the error.
-async fn send_once(
-    client: &Client,
-    request: &Request,
-    path: &str,
-    options: &CallOptions,
-    waits: Waits,
-    span: &tracing::Span,
-) -> Result<reqwest::Response, Error> {
-    let url = format!("{}{}", client.base_url(), path);
-    let mut builder = client
-        .http()
-        .request(request.method.clone(), url)
-        .header(ACCEPT, HeaderValue::from_static(request.accept));
-    if !request.query.is_empty() {
-        builder = builder.query(&request.query);
-    }
-    if !options.query.is_empty() {
-        builder = builder.query(&options.query);
-    }
-    if let Some(body) = &request.body {
-        builder = match &request.content_type {
-            Some(media) => builder.header(CONTENT_TYPE, media.as_str()),
-            None => builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json")),
-        }
-        .body(body.clone());
-    }
-    for (name, value) in &options.headers {
-        builder = builder.header(name, value);
-    }
-    let builder = builder.header(AUTHORIZATION, client.authorization().clone());
-    let attempt = async {
-        let response = builder.send().await.map_err(Error::from_transport)?;
-        span.record("status", response.status().as_u16());
-        if let Some(id) = crate::response::request_id(response.headers()) {
-            span.record("request_id", id);
-        }
-        if !response.status().is_success() {
-            return Err(crate::error::api_error(response).await);
-        }
-        Ok(response)
-    };
-    match waits.headers {
-        Some(after) => tokio::time::timeout(after, attempt)
-            .await
-            .unwrap_or(Err(Error::IdleTimeout { after })),
-        None => attempt.await,
-    }
 }

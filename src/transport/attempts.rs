@@ -1,0 +1,267 @@
+//! The attempts of one call: the retry loop, the one timer of the call, and the HTTP request
+//! of each attempt.
+
+use super::{Request, Waits};
+use crate::call::CallOptions;
+use crate::deadline::deadline_after;
+use crate::{Client, Error};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::Url;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+use tokio::time::{Instant, Sleep};
+
+/// One call: what every attempt needs.
+pub(super) struct Attempts<'a> {
+    pub(super) client: &'a Client,
+    pub(super) request: &'a Request,
+    pub(super) path: &'a str,
+    pub(super) options: &'a CallOptions,
+    pub(super) waits: Waits,
+    /// The call's span, when a subscriber listens.
+    pub(super) span: Option<&'a tracing::Span>,
+    /// The call's deadline and the duration it was set from.
+    pub(super) deadline: Option<(Instant, Duration)>,
+}
+
+/// The one timer of a call: a `Sleep` kept in the call's future and reset for each wait, armed
+/// only while a wait applies.
+struct Timer<'t> {
+    sleep: Pin<&'t mut Option<Sleep>>,
+    armed: Option<Instant>,
+}
+
+impl Timer<'_> {
+    /// Fires at `at` (the earliest of the given instants), or never.
+    fn arm(&mut self, at: &[Option<Instant>]) {
+        let at = at.iter().flatten().min().copied();
+        if at == self.armed {
+            return;
+        }
+        self.armed = at;
+        match (at, self.sleep.as_mut().as_pin_mut()) {
+            (Some(at), Some(sleep)) => sleep.reset(at),
+            (Some(at), None) => self.sleep.set(Some(tokio::time::sleep_until(at))),
+            // Dropping the sleep takes it off the clock (a paused test clock must not advance
+            // to a wait that no longer applies).
+            (None, _) => self.sleep.set(None),
+        }
+    }
+
+    /// `work`'s output, or `None` when the timer fires first (it is then disarmed). The
+    /// work is polled first, as `tokio::time::timeout` does.
+    async fn race<W: Future>(&mut self, work: Pin<&mut W>) -> Option<W::Output> {
+        let mut work = work;
+        let armed = self.armed.is_some();
+        let sleep = &mut self.sleep;
+        let fired = std::future::poll_fn(|cx| {
+            if let Poll::Ready(output) = work.as_mut().poll(cx) {
+                return Poll::Ready(Some(output));
+            }
+            match sleep.as_mut().as_pin_mut() {
+                Some(sleep) if armed => sleep.poll(cx).map(|()| None),
+                _ => Poll::Pending,
+            }
+        })
+        .await;
+        if fired.is_none() {
+            self.armed = None;
+        }
+        fired
+    }
+}
+
+impl Attempts<'_> {
+    /// Every attempt, and the waits between them, until one succeeds or the policy gives up.
+    pub(super) async fn run<T, F, Fut>(&self, read: &F) -> Result<T, Error>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let policy = self.options.retry_policy(self.client.settings());
+        let mut timer = Timer {
+            sleep: std::pin::pin!(None::<Sleep>),
+            armed: None,
+        };
+        let deadline = self.deadline.map(|(at, _)| at);
+        let attempts = policy.retries().saturating_add(1);
+        let mut retry: u32 = 0;
+        loop {
+            if let Some(span) = self.span {
+                span.record("attempt", retry.saturating_add(1));
+            }
+            let error = match self.attempt(read, &mut timer).await {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            let Some(delay) = policy.delay(retry, self.request.idempotent, &error) else {
+                return Err(error);
+            };
+            if let Some(e) = self.past_deadline() {
+                return Err(e);
+            }
+            // `delay` returned a wait, so `retry < max_retries`; saturating keeps the
+            // arithmetic safe whatever changes there.
+            retry = retry.saturating_add(1);
+            crate::retry::log_retry(self.request.name(), retry, attempts, delay, &error);
+            match deadline_after(delay) {
+                None if deadline.is_none() => std::future::pending::<()>().await,
+                wake => timer.arm(&[wake, deadline]),
+            }
+            timer
+                .race(std::pin::pin!(std::future::pending::<()>()))
+                .await;
+            if let Some(e) = self.past_deadline() {
+                return Err(e);
+            }
+        }
+    }
+
+    /// [`Error::Timeout`] when the call's deadline has passed.
+    fn past_deadline(&self) -> Option<Error> {
+        let (at, after) = self.deadline?;
+        (Instant::now() >= at).then_some(Error::Timeout { after })
+    }
+
+    /// One attempt: the request, its status and headers (an error status read into
+    /// [`Error::Api`]), then `read`.
+    async fn attempt<T, F, Fut>(&self, read: &F, timer: &mut Timer<'_>) -> Result<T, Error>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let whole = self.waits.attempt.and_then(deadline_after);
+        let headers = self.waits.headers.and_then(deadline_after);
+        let deadline = self.deadline.map(|(at, _)| at);
+        timer.arm(&[whole, headers, deadline]);
+        let sent = std::pin::pin!(self.send());
+        let Some(response) = timer.race(sent).await else {
+            return Err(self.expired(&[(headers, Waited::Headers), (whole, Waited::Attempt)]));
+        };
+        timer.arm(&[whole, deadline]);
+        let reading = std::pin::pin!(read(response?));
+        match timer.race(reading).await {
+            Some(value) => value,
+            None => Err(self.expired(&[(whole, Waited::Attempt)])),
+        }
+    }
+
+    /// The error of a wait that ran out: the first of `waits` (innermost first) that has
+    /// passed, else the call's deadline.
+    fn expired(&self, waits: &[(Option<Instant>, Waited)]) -> Error {
+        let now = Instant::now();
+        let passed = waits
+            .iter()
+            .find(|(at, _)| at.is_some_and(|at| at <= now))
+            .map(|(_, which)| *which);
+        match (passed, self.deadline) {
+            (Some(Waited::Headers), _) => Error::IdleTimeout {
+                after: self.waits.headers.unwrap_or_default(),
+            },
+            (Some(Waited::Attempt), _) | (None, None) => Error::Timeout {
+                after: self.waits.attempt.unwrap_or_default(),
+            },
+            (None, Some((_, after))) => Error::Timeout { after },
+        }
+    }
+
+    /// Sends the request; returns a success response, or the error (an error status with its
+    /// body read).
+    async fn send(&self) -> Result<reqwest::Response, Error> {
+        let http_request = self.build()?;
+        let response = self
+            .client
+            .http()
+            .execute(http_request)
+            .await
+            .map_err(Error::from_transport)?;
+        if let Some(span) = self.span {
+            span.record("status", response.status().as_u16());
+            if let Some(id) = crate::response::request_id(response.headers()) {
+                span.record("request_id", id);
+            }
+        }
+        if !response.status().is_success() {
+            return Err(crate::error::api_error(response).await);
+        }
+        Ok(response)
+    }
+
+    /// The HTTP request of one attempt.
+    fn build(&self) -> Result<reqwest::Request, Error> {
+        let (client, request, options) = (self.client, self.request, self.options);
+        let mut http_request = match request.operation {
+            // An operation's path is made of the template and percent-encoded segments: it
+            // is joined to the parsed base URL without parsing the whole URL again.
+            Some(_) => reqwest::Request::new(request.method.clone(), self.operation_url()),
+            // A raw path (which may carry its own query) is parsed with the base URL.
+            None => {
+                let mut builder = client.http().request(
+                    request.method.clone(),
+                    format!("{}{}", client.base_url(), self.path),
+                );
+                if !request.query.is_empty() {
+                    builder = builder.query(&request.query);
+                }
+                if !options.query.is_empty() {
+                    builder = builder.query(&options.query);
+                }
+                builder.build().map_err(Error::from_transport)?
+            }
+        };
+        let headers = http_request.headers_mut();
+        headers.append(ACCEPT, HeaderValue::from_static(request.accept));
+        if let Some(body) = &request.body {
+            let media = match &request.content_type {
+                Some(media) => HeaderValue::from_str(media).map_err(|e| Error::InvalidRequest {
+                    message: format!("invalid content type {media:?}: {e}"),
+                })?,
+                None => HeaderValue::from_static("application/json"),
+            };
+            headers.append(CONTENT_TYPE, media);
+            *http_request.body_mut() = Some(body.clone().into());
+        }
+        let headers = http_request.headers_mut();
+        for (name, value) in &options.headers {
+            headers.append(name, value.clone());
+        }
+        headers.append(AUTHORIZATION, client.authorization().clone());
+        Ok(http_request)
+    }
+
+    /// The URL of an operation's request: the base URL with the path and the query appended.
+    fn operation_url(&self) -> Url {
+        let base = self.client.base_url();
+        let mut url = base.clone();
+        let mut path = String::with_capacity(base.path().len() + self.path.len());
+        path.push_str(base.path());
+        path.push_str(self.path);
+        url.set_path(&path);
+        let (query, extra) = (&self.request.query, &self.options.query);
+        if !query.is_empty() || !extra.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in query {
+                pairs.append_pair(name, value);
+            }
+            for (name, value) in extra {
+                pairs.append_pair(name, value);
+            }
+            drop(pairs);
+            if url.query() == Some("") {
+                url.set_query(None);
+            }
+        }
+        url
+    }
+}
+
+/// Which wait of an attempt ran out.
+#[derive(Debug, Clone, Copy)]
+enum Waited {
+    /// The wait for the status and headers ([`Waits::headers`]).
+    Headers,
+    /// The whole attempt ([`Waits::attempt`]).
+    Attempt,
+}
