@@ -208,3 +208,85 @@ fn invalid_data_keeps_at_most_64_kib() {
         "{items:?}"
     );
 }
+
+/// A stream with every kind of line: a byte order mark, CRLF and CR endings, a comment, fields,
+/// multi-line data, a bare `data` field, a multi-byte character, `[DONE]` after the final event.
+const EVERY_KIND: &str =
+    "\u{FEFF}: hi\r\n\r\nevent: delta\rid: 1\rdata: {\"conversationId\":\"c1\",\r\
+                          data: \"content\":\"你好\"}\r\r\
+                          data\ndata: {\"content\":\"a\\nb\",\"done\":false}\n\n\
+                          data: {\"content\":\"é\",\"done\":true}\r\n\r\ndata: [DONE]\n\n";
+
+#[test]
+fn a_stream_cut_at_every_offset_decodes_the_same() {
+    let body = EVERY_KIND.as_bytes();
+    let whole = summary(&decode(vec![Bytes::from_static(body)], MIB));
+    assert_eq!(
+        whole,
+        [
+            Ok(("你好".to_string(), false, Some("c1".to_string()))),
+            Ok(("a\nb".to_string(), false, None)),
+            Ok(("é".to_string(), true, None)),
+        ]
+    );
+    for i in 0..=body.len() {
+        let two = vec![
+            Bytes::copy_from_slice(&body[..i]),
+            Bytes::copy_from_slice(&body[i..]),
+        ];
+        assert_eq!(summary(&decode(two, MIB)), whole, "cut at {i}");
+        for j in i..=body.len() {
+            let three = vec![
+                Bytes::copy_from_slice(&body[..i]),
+                Bytes::copy_from_slice(&body[i..j]),
+                Bytes::copy_from_slice(&body[j..]),
+            ];
+            assert_eq!(summary(&decode(three, MIB)), whole, "cut at {i} and {j}");
+        }
+    }
+}
+
+#[test]
+fn one_event_cut_at_every_offset_is_one_event_at_the_exact_limit() {
+    let line = "data: {\"conversationId\":\"8e44604a-8278-4c96-96b5-3e5a0548d738\",\"content\":\"這是abc\",\"done\":true}";
+    let body = format!("{line}\r\n\r\n");
+    let exact = line.len() + 1;
+    for i in 0..=body.len() {
+        let chunks = vec![
+            Bytes::copy_from_slice(&body.as_bytes()[..i]),
+            Bytes::copy_from_slice(&body.as_bytes()[i..]),
+        ];
+        let items = decode(chunks.clone(), exact);
+        assert_eq!(items.len(), 1, "cut at {i}: {items:?}");
+        assert_eq!(items[0].as_ref().unwrap().content, "這是abc", "cut at {i}");
+        let items = decode(chunks, exact - 1);
+        assert!(
+            matches!(items[..], [Err(Error::EventTooLarge { .. })]),
+            "cut at {i}: {items:?}"
+        );
+    }
+}
+
+#[test]
+fn the_drain_after_the_final_event_reads_at_most_64_kib() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    for chunk in [1000, 64 * 1024, 100_000] {
+        let pulled = Arc::new(AtomicUsize::new(0));
+        let counter = pulled.clone();
+        let done = stream::once(async {
+            Ok(Bytes::from_static(
+                b"data: {\"content\":\"a\",\"done\":true}\n\n",
+            ))
+        });
+        let tail = stream::repeat_with(move || {
+            counter.fetch_add(chunk, Ordering::Relaxed);
+            Ok(Bytes::from(vec![b':'; chunk]))
+        });
+        let items = decode_stream(done.chain(tail), MIB);
+        assert_eq!(items.len(), 1);
+        let read = pulled.load(Ordering::Relaxed);
+        // Whole chunks within the 64 KiB budget, and the one that exceeds it.
+        assert_eq!(read, (64 * 1024 / chunk + 1) * chunk, "chunks of {chunk}");
+    }
+}

@@ -33,9 +33,11 @@
 //! * [`ChatSession`]: a conversation, turn after turn.
 //! * [`decode_events`]: the stream decoder itself, for a body obtained elsewhere.
 //!
-//! Streams are decoded with the `sse-stream` crate, chosen by measurement over `sseer` and
-//! `eventsource-stream` (see `benches/sse_decoders.rs`).
+//! Streams are decoded by the crate's own event decoder, which reads each event's data straight
+//! from the received chunk (measured against `sse-stream`, `sseer` and `eventsource-stream` in
+//! `benches/sse_decoders.rs`).
 
+mod events;
 mod request;
 mod session;
 mod sse;

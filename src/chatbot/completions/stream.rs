@@ -1,7 +1,7 @@
 //! [`ReplyStream`]: a chatbot's reply as it is written, event by event.
 
+use super::events::EventDecoder;
 use super::session::SessionState;
-use super::sse::CompletionEvents;
 use crate::types::{Completion, Id};
 use crate::Error;
 use bytes::Bytes;
@@ -43,7 +43,9 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 pub struct ReplyStream {
     status: StatusCode,
     headers: HeaderMap,
-    events: Option<Events>,
+    /// `None` once the stream has ended.
+    body: Option<Body>,
+    decoder: Decoder,
     session: Option<SessionState>,
     conversation_id: Option<Id>,
     received: usize,
@@ -51,22 +53,11 @@ pub struct ReplyStream {
     drain_deadline: Option<Pin<Box<Sleep>>>,
 }
 
-/// Where the events come from: the event decoder, held inline (it is polled once per event), or
-/// the one event of a whole JSON answer.
-// The decoder is the large variant on purpose: boxing it is what this enum avoids.
-#[allow(clippy::large_enum_variant)]
-enum Events {
-    Sse(CompletionEvents),
-    Whole(BoxStream<'static, Result<Completion, Error>>),
-}
-
-impl Events {
-    fn poll_next_unpin(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Completion, Error>>> {
-        match self {
-            Events::Sse(events) => events.poll_next_unpin(cx),
-            Events::Whole(events) => events.poll_next_unpin(cx),
-        }
-    }
+/// How the body becomes events: the event stream decoder, or the one event of a whole JSON
+/// answer (at most `limit` bytes; `None` once it has been returned).
+enum Decoder {
+    Sse(EventDecoder),
+    Whole { json: Option<Vec<u8>>, limit: usize },
 }
 
 impl std::fmt::Debug for ReplyStream {
@@ -76,7 +67,7 @@ impl std::fmt::Debug for ReplyStream {
             .field("conversation_id", &self.conversation_id)
             .field("received", &self.received)
             .field("done", &self.done)
-            .field("finished", &self.events.is_none())
+            .field("finished", &self.body.is_none())
             .finish_non_exhaustive()
     }
 }
@@ -96,21 +87,25 @@ impl ReplyStream {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim_start().starts_with("application/json"));
-        let bytes = IdleGuard {
-            inner: response.bytes_stream().boxed(),
+        let body = Body {
+            chunks: response.bytes_stream().boxed(),
             idle: idle_timeout,
             sleep: None,
             waiting: false,
         };
-        let events = if json {
-            Events::Whole(whole_json(bytes, max_event_size).boxed())
+        let decoder = if json {
+            Decoder::Whole {
+                json: Some(Vec::new()),
+                limit: max_event_size,
+            }
         } else {
-            Events::Sse(CompletionEvents::new(bytes.boxed(), max_event_size))
+            Decoder::Sse(EventDecoder::new(max_event_size))
         };
         Self {
             status,
             headers,
-            events: Some(events),
+            body: Some(body),
+            decoder,
             session,
             conversation_id: None,
             received: 0,
@@ -204,27 +199,16 @@ impl Stream for ReplyStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        let Some(events) = this.events.as_mut() else {
+        let Some(body) = this.body.as_mut() else {
             return Poll::Ready(None);
         };
-        if this.done {
-            // Read the rest of the body (bounded by the decoder) for a short while at most.
-            let finished = match events.poll_next_unpin(cx) {
-                Poll::Ready(_) => true,
-                Poll::Pending => this
-                    .drain_deadline
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(DRAIN_TIMEOUT)))
-                    .as_mut()
-                    .poll(cx)
-                    .is_ready(),
-            };
-            if !finished {
-                return Poll::Pending;
+        let item = match &mut this.decoder {
+            Decoder::Sse(decoder) => {
+                ready!(poll_events(decoder, body, &mut this.drain_deadline, cx))
             }
-            this.events = None;
-            return Poll::Ready(None);
-        }
-        match ready!(events.poll_next_unpin(cx)) {
+            Decoder::Whole { json, limit } => ready!(poll_whole(json, *limit, body, cx)),
+        };
+        match item {
             Some(Ok(event)) => {
                 this.received += 1;
                 if let Some(id) = &event.conversation_id {
@@ -234,11 +218,11 @@ impl Stream for ReplyStream {
                 Poll::Ready(Some(Ok(event)))
             }
             Some(Err(e)) => {
-                this.events = None;
+                this.body = None;
                 Poll::Ready(Some(Err(e)))
             }
             None => {
-                this.events = None;
+                this.body = None;
                 Poll::Ready(None)
             }
         }
@@ -247,70 +231,120 @@ impl Stream for ReplyStream {
 
 impl FusedStream for ReplyStream {
     fn is_terminated(&self) -> bool {
-        self.events.is_none()
+        self.body.is_none()
+    }
+}
+
+/// The next event of an event stream: chunks of the body go through the decoder until it has an
+/// event. After the final event the rest of the body is read (the decoder bounds how much) for a
+/// short while at most, so that the connection can be reused.
+fn poll_events(
+    decoder: &mut EventDecoder,
+    body: &mut Body,
+    drain_deadline: &mut Option<Pin<Box<Sleep>>>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Completion, Error>>> {
+    loop {
+        if let Some(item) = decoder.next_event() {
+            return Poll::Ready(Some(item));
+        }
+        if decoder.is_finished() {
+            return Poll::Ready(None);
+        }
+        let error = match body.poll_chunk(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                decoder.feed(chunk);
+                continue;
+            }
+            Poll::Ready(Some(Err(e))) => decoder.input_failed(e),
+            Poll::Ready(None) => decoder.input_ended(),
+            Poll::Pending => {
+                if decoder.is_draining() {
+                    let deadline = drain_deadline
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(DRAIN_TIMEOUT)));
+                    if deadline.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(None);
+                    }
+                }
+                return Poll::Pending;
+            }
+        };
+        if let Some(e) = error {
+            return Poll::Ready(Some(Err(e)));
+        }
+    }
+}
+
+/// The one event of a whole JSON completion (at most `limit` bytes), then the end.
+fn poll_whole(
+    json: &mut Option<Vec<u8>>,
+    limit: usize,
+    body: &mut Body,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Completion, Error>>> {
+    let Some(buffer) = json.as_mut() else {
+        return Poll::Ready(None);
+    };
+    loop {
+        match ready!(body.poll_chunk(cx)) {
+            Some(Ok(chunk)) => {
+                if buffer.len() + chunk.len() > limit {
+                    return Poll::Ready(Some(Err(Error::EventTooLarge { limit })));
+                }
+                buffer.extend_from_slice(&chunk);
+            }
+            Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+            None => {
+                let buffer = json.take().unwrap_or_default();
+                let reply = serde_json::from_slice::<Completion>(&buffer)
+                    .map(|reply| Completion {
+                        done: true,
+                        ..reply
+                    })
+                    .map_err(|e| Error::decode("the completion", &buffer, e));
+                return Poll::Ready(Some(reply));
+            }
+        }
     }
 }
 
 /// The response body, failing with [`Error::IdleTimeout`] when nothing arrives for longer than
-/// `idle` while it is waited for (time the consumer spends between polls does not count).
-struct IdleGuard {
-    inner: BoxStream<'static, Result<Bytes, reqwest::Error>>,
+/// `idle` while it is waited for (time the consumer spends between polls does not count). One
+/// timer, armed when the body has nothing ready, serves the whole stream.
+struct Body {
+    chunks: BoxStream<'static, Result<Bytes, reqwest::Error>>,
     idle: Duration,
     sleep: Option<Pin<Box<Sleep>>>,
     waiting: bool,
 }
 
-impl Stream for IdleGuard {
-    type Item = Result<Bytes, Error>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        match this.inner.poll_next_unpin(cx) {
+impl Body {
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Error>>> {
+        match self.chunks.poll_next_unpin(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                this.waiting = false;
+                self.waiting = false;
                 Poll::Ready(Some(Ok(chunk)))
             }
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Error::from_transport(e)))),
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => {
-                if !this.waiting {
-                    this.waiting = true;
+                if !self.waiting {
+                    self.waiting = true;
                     // `None`: an idle timeout too long for the clock (`Duration::MAX`) never fires.
-                    match crate::deadline::deadline_after(this.idle) {
-                        Some(deadline) => match this.sleep.as_mut() {
+                    match crate::deadline::deadline_after(self.idle) {
+                        Some(deadline) => match self.sleep.as_mut() {
                             Some(sleep) => sleep.as_mut().reset(deadline),
-                            None => this.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
+                            None => self.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
                         },
-                        None => this.sleep = None,
+                        None => self.sleep = None,
                     }
                 }
-                let Some(sleep) = this.sleep.as_mut() else {
+                let Some(sleep) = self.sleep.as_mut() else {
                     return Poll::Pending;
                 };
                 ready!(sleep.as_mut().poll(cx));
-                Poll::Ready(Some(Err(Error::IdleTimeout { after: this.idle })))
+                Poll::Ready(Some(Err(Error::IdleTimeout { after: self.idle })))
             }
         }
     }
-}
-
-/// A whole JSON completion (at most `limit` bytes) as a one-event stream.
-fn whole_json(
-    mut bytes: IdleGuard,
-    limit: usize,
-) -> impl Stream<Item = Result<Completion, Error>> + Send {
-    futures::stream::once(async move {
-        let mut body = Vec::new();
-        while let Some(chunk) = bytes.next().await {
-            let chunk = chunk?;
-            if body.len() + chunk.len() > limit {
-                return Err(Error::EventTooLarge { limit });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let mut reply: Completion =
-            serde_json::from_slice(&body).map_err(|e| Error::decode("the completion", &body, e))?;
-        reply.done = true;
-        Ok(reply)
-    })
 }
