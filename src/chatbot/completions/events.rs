@@ -10,6 +10,7 @@
 use crate::types::{Completion, Id};
 use crate::Error;
 use bytes::Bytes;
+use serde::de::Error as _;
 
 /// How many bytes after the final event are read so that the connection can be reused; a longer
 /// tail is dropped with the connection.
@@ -72,6 +73,8 @@ pub(crate) struct EventDecoder {
     /// Completions decoded from data.
     received: usize,
     conversation_id: Option<Id>,
+    /// `conversation_id` has changed since [`new_conversation_id`](Self::new_conversation_id).
+    new_conversation_id: bool,
 }
 
 impl EventDecoder {
@@ -89,20 +92,24 @@ impl EventDecoder {
             phase: Phase::Events,
             received: 0,
             conversation_id: None,
+            new_conversation_id: false,
         }
     }
 
     /// Whether the stream has ended (nothing more to read or return).
+    #[inline]
     pub(crate) fn is_finished(&self) -> bool {
         self.phase == Phase::Finished
     }
 
     /// Whether the final event has been returned and the rest of the input is being dropped.
+    #[inline]
     pub(crate) fn is_draining(&self) -> bool {
         matches!(self.phase, Phase::Draining { .. })
     }
 
     /// The next chunk of input, once [`next_event`](Self::next_event) has returned `None`.
+    #[inline]
     pub(crate) fn feed(&mut self, chunk: Bytes) {
         match self.phase {
             Phase::Events => {
@@ -147,6 +154,7 @@ impl EventDecoder {
 
     /// The next event of the input given so far; `None` when more input is needed (or the
     /// stream has ended: see [`is_finished`](Self::is_finished)).
+    #[inline]
     pub(crate) fn next_event(&mut self) -> Option<Result<Completion, Error>> {
         if self.phase != Phase::Events {
             return None;
@@ -160,6 +168,7 @@ impl EventDecoder {
         item
     }
 
+    #[inline]
     fn read(&mut self, chunk: &[u8]) -> Option<Result<Completion, Error>> {
         let mut pos = self.pos;
         if self.after_cr && pos < chunk.len() {
@@ -170,7 +179,13 @@ impl EventDecoder {
         }
         while pos < chunk.len() {
             let rest = &chunk[pos..];
-            let Some(end) = memchr::memchr2(b'\n', b'\r', rest) else {
+            // A line ending first (the blank line after an event's data) needs no search.
+            let end = if matches!(rest[0], b'\n' | b'\r') {
+                Some(0)
+            } else {
+                memchr::memchr2(b'\n', b'\r', rest)
+            };
+            let Some(end) = end else {
                 // The line goes on in the next chunk.
                 if !self.count(rest.len()) {
                     return self.fail(Error::EventTooLarge { limit: self.limit });
@@ -312,6 +327,7 @@ impl EventDecoder {
     }
 
     /// The event that a blank line completes, if it has data.
+    #[inline]
     fn dispatch(&mut self, chunk: &[u8]) -> Option<Result<Completion, Error>> {
         match std::mem::replace(&mut self.data, Data::None) {
             Data::None => None,
@@ -329,32 +345,44 @@ impl EventDecoder {
     }
 
     /// The completion an event's data carries, if any.
+    #[inline]
     fn on_data(&mut self, data: &[u8]) -> Option<Result<Completion, Error>> {
+        // Checked once here (with SIMD), the text is not checked again string by string by
+        // `serde_json`.
+        let Ok(text) = simdutf8::basic::from_utf8(data) else {
+            let reason = std::str::from_utf8(data).err();
+            return self.fail(Error::InvalidEvent {
+                data: crate::error::snippet(data),
+                source: serde_json::Error::custom(format!(
+                    "the event is not UTF-8: {}",
+                    reason.map_or_else(String::new, |e| e.to_string())
+                )),
+            });
+        };
         // A JSON object (every completion) is neither blank nor the end marker: only other data
         // needs a closer look.
-        if data.first() != Some(&b'{') {
-            if let Ok(text) = std::str::from_utf8(data) {
-                match text.trim() {
-                    "" => return None,
-                    "[DONE]" => {
-                        self.start_draining();
-                        return Some(Ok(Completion {
-                            conversation_id: self.conversation_id.clone(),
-                            done: true,
-                            ..Completion::default()
-                        }));
-                    }
-                    _ => {}
+        if !text.starts_with('{') {
+            match text.trim() {
+                "" => return None,
+                "[DONE]" => {
+                    self.start_draining();
+                    return Some(Ok(Completion {
+                        conversation_id: self.conversation_id.clone(),
+                        done: true,
+                        ..Completion::default()
+                    }));
                 }
+                _ => {}
             }
         }
-        match serde_json::from_slice::<Completion>(data) {
+        match serde_json::from_str::<Completion>(text) {
             Ok(completion) => {
                 self.received += 1;
                 if let Some(id) = &completion.conversation_id {
                     // Every event repeats the id: copy it only when it changes.
                     if self.conversation_id.as_ref() != Some(id) {
                         self.conversation_id = Some(id.clone());
+                        self.new_conversation_id = true;
                     }
                 }
                 if completion.done {
@@ -366,6 +394,16 @@ impl EventDecoder {
                 data: crate::error::snippet(data),
                 source,
             }),
+        }
+    }
+
+    /// The conversation id of the events so far, when it has changed since the last call.
+    #[inline]
+    pub(crate) fn new_conversation_id(&mut self) -> Option<&Id> {
+        if std::mem::take(&mut self.new_conversation_id) {
+            self.conversation_id.as_ref()
+        } else {
+            None
         }
     }
 

@@ -183,15 +183,6 @@ impl ReplyStream {
         }
         Ok(reply)
     }
-
-    fn remember(&mut self, id: &Id) {
-        if self.conversation_id.as_ref() != Some(id) {
-            self.conversation_id = Some(id.clone());
-            if let Some(session) = &self.session {
-                session.set(id.clone());
-            }
-        }
-    }
 }
 
 impl Stream for ReplyStream {
@@ -204,28 +195,42 @@ impl Stream for ReplyStream {
         };
         let item = match &mut this.decoder {
             Decoder::Sse(decoder) => {
-                ready!(poll_events(decoder, body, &mut this.drain_deadline, cx))
+                let item = ready!(poll_events(decoder, body, &mut this.drain_deadline, cx));
+                // The decoder compares each event's id with the last one already.
+                if let Some(id) = decoder.new_conversation_id() {
+                    remember(&mut this.conversation_id, this.session.as_ref(), id);
+                }
+                item
             }
-            Decoder::Whole { json, limit } => ready!(poll_whole(json, *limit, body, cx)),
+            Decoder::Whole { json, limit } => {
+                let item = ready!(poll_whole(json, *limit, body, cx));
+                if let Some(Ok(Completion {
+                    conversation_id: Some(id),
+                    ..
+                })) = &item
+                {
+                    remember(&mut this.conversation_id, this.session.as_ref(), id);
+                }
+                item
+            }
         };
-        match item {
+        // Looked at in place: the event is moved once, into the result.
+        match &item {
             Some(Ok(event)) => {
                 this.received += 1;
-                if let Some(id) = &event.conversation_id {
-                    this.remember(id);
-                }
                 this.done = event.done;
-                Poll::Ready(Some(Ok(event)))
             }
-            Some(Err(e)) => {
-                this.body = None;
-                Poll::Ready(Some(Err(e)))
-            }
-            None => {
-                this.body = None;
-                Poll::Ready(None)
-            }
+            Some(Err(_)) | None => this.body = None,
         }
+        Poll::Ready(item)
+    }
+}
+
+/// A new conversation id: the stream's, and the session's if there is one.
+fn remember(conversation_id: &mut Option<Id>, session: Option<&SessionState>, id: &Id) {
+    *conversation_id = Some(id.clone());
+    if let Some(session) = session {
+        session.set(id.clone());
     }
 }
 
