@@ -7,6 +7,7 @@
 //! reused from event to event. The event size limit is counted on the wire as the lines are
 //! read, so the carry buffer never holds more than `limit` bytes.
 
+use super::fast::PlainEvent;
 use crate::types::{Completion, Id};
 use crate::Error;
 use bytes::Bytes;
@@ -73,6 +74,10 @@ pub(crate) struct EventDecoder {
     /// Completions decoded from data.
     received: usize,
     conversation_id: Option<Id>,
+    /// The text of `conversation_id` (compared with each event's as it is), and whether it was a
+    /// JSON string.
+    conversation_id_text: String,
+    conversation_id_is_string: bool,
     /// `conversation_id` has changed since [`new_conversation_id`](Self::new_conversation_id).
     new_conversation_id: bool,
 }
@@ -92,6 +97,8 @@ impl EventDecoder {
             phase: Phase::Events,
             received: 0,
             conversation_id: None,
+            conversation_id_text: String::new(),
+            conversation_id_is_string: false,
             new_conversation_id: false,
         }
     }
@@ -375,25 +382,60 @@ impl EventDecoder {
                 _ => {}
             }
         }
-        match serde_json::from_str::<Completion>(text) {
-            Ok(completion) => {
-                self.received += 1;
-                if let Some(id) = &completion.conversation_id {
-                    // Every event repeats the id: copy it only when it changes.
-                    if self.conversation_id.as_ref() != Some(id) {
-                        self.conversation_id = Some(id.clone());
-                        self.new_conversation_id = true;
+        let completion = match super::fast::plain_event(text) {
+            Some(plain) => self.plain_completion(plain),
+            None => match serde_json::from_str::<Completion>(text) {
+                Ok(completion) => {
+                    if let Some(id) = &completion.conversation_id {
+                        if self.conversation_id.as_ref() != Some(id) {
+                            self.set_conversation_id(id.clone());
+                        }
                     }
+                    completion
                 }
-                if completion.done {
-                    self.start_draining();
+                Err(source) => {
+                    return self.fail(Error::InvalidEvent {
+                        data: crate::error::snippet(data),
+                        source,
+                    })
                 }
-                Some(Ok(completion))
+            },
+        };
+        self.received += 1;
+        if completion.done {
+            self.start_draining();
+        }
+        Some(Ok(completion))
+    }
+
+    /// A new conversation id (every event repeats it: it changes at most once in practice).
+    fn set_conversation_id(&mut self, id: Id) {
+        self.conversation_id_text.clear();
+        self.conversation_id_text.push_str(id.as_str());
+        self.conversation_id_is_string = !id.is_number();
+        self.conversation_id = Some(id);
+        self.new_conversation_id = true;
+    }
+
+    /// The completion of a plain event: its id is the last one when it has the same text (every
+    /// event repeats it), and is otherwise what `serde_json` makes of a string.
+    fn plain_completion(&mut self, plain: PlainEvent<'_>) -> Completion {
+        let conversation_id = match plain.conversation_id {
+            None => None,
+            Some(text) if self.conversation_id_is_string && self.conversation_id_text == text => {
+                self.conversation_id.clone()
             }
-            Err(source) => self.fail(Error::InvalidEvent {
-                data: crate::error::snippet(data),
-                source,
-            }),
+            Some(text) => {
+                let id = Id::from(text);
+                self.set_conversation_id(id.clone());
+                Some(id)
+            }
+        };
+        Completion {
+            conversation_id,
+            content: plain.content.map(str::to_owned).unwrap_or_default(),
+            done: plain.done,
+            ..Completion::default()
         }
     }
 
