@@ -290,3 +290,17 @@ fn the_drain_after_the_final_event_reads_at_most_64_kib() {
         assert_eq!(read, (64 * 1024 / chunk + 1) * chunk, "chunks of {chunk}");
     }
 }
+
+#[test]
+fn a_plain_event_with_a_string_that_is_not_utf8_is_invalid() {
+    for body in [
+        &b"data: {\"content\":\"\xe4\xb8\",\"done\":true}\n\n"[..],
+        b"data: {\"conversationId\":\"c\xff\",\"content\":\"a\",\"done\":true}\n\n",
+    ] {
+        let items = decode(vec![Bytes::from_static(body)], MIB);
+        assert!(
+            matches!(items[..], [Err(Error::InvalidEvent { .. })]),
+            "{items:?}"
+        );
+    }
+}

@@ -354,8 +354,16 @@ impl EventDecoder {
     /// The completion an event's data carries, if any.
     #[inline]
     fn on_data(&mut self, data: &[u8]) -> Option<Result<Completion, Error>> {
-        // Checked once here (with SIMD), the text is not checked again string by string by
-        // `serde_json`.
+        if let Some(plain) = super::fast::plain_event(data) {
+            let completion = self.plain_completion(plain);
+            self.received += 1;
+            if completion.done {
+                self.start_draining();
+            }
+            return Some(Ok(completion));
+        }
+        // Other events: checked once here (with SIMD), the text is not checked again string by
+        // string by `serde_json`.
         let Ok(text) = simdutf8::basic::from_utf8(data) else {
             let reason = std::str::from_utf8(data).err();
             return self.fail(Error::InvalidEvent {
@@ -382,25 +390,20 @@ impl EventDecoder {
                 _ => {}
             }
         }
-        let completion = match super::fast::plain_event(text) {
-            Some(plain) => self.plain_completion(plain),
-            None => match serde_json::from_str::<Completion>(text) {
-                Ok(completion) => {
-                    if let Some(id) = &completion.conversation_id {
-                        if self.conversation_id.as_ref() != Some(id) {
-                            self.set_conversation_id(id.clone());
-                        }
-                    }
-                    completion
-                }
-                Err(source) => {
-                    return self.fail(Error::InvalidEvent {
-                        data: crate::error::snippet(data),
-                        source,
-                    })
-                }
-            },
+        let completion = match serde_json::from_str::<Completion>(text) {
+            Ok(completion) => completion,
+            Err(source) => {
+                return self.fail(Error::InvalidEvent {
+                    data: crate::error::snippet(data),
+                    source,
+                })
+            }
         };
+        if let Some(id) = &completion.conversation_id {
+            if self.conversation_id.as_ref() != Some(id) {
+                self.set_conversation_id(id.clone());
+            }
+        }
         self.received += 1;
         if completion.done {
             self.start_draining();

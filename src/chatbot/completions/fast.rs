@@ -10,36 +10,38 @@ pub(super) struct PlainEvent<'a> {
     pub(super) done: bool,
 }
 
-/// `text`'s fields, when it is a JSON object of `conversationId` (or `conversation_id`) and
+/// `bytes`' fields, when it is a JSON object of `conversationId` (or `conversation_id`) and
 /// `content` as strings and `done` as a boolean, each at most once and in any order, with no
 /// whitespace between tokens and no escape in any string; `None` for any other text, which
 /// `serde_json` decodes (or refuses) instead. The completion made of them is the one
 /// `serde_json` gives for the same text (`tests/proptest_decoders.rs` checks it).
-pub(super) fn plain_event(text: &str) -> Option<PlainEvent<'_>> {
-    let bytes = text.as_bytes();
+///
+/// Only the strings' contents are checked for UTF-8 (the rest is the ASCII this reads): valid
+/// strings make valid text.
+pub(super) fn plain_event(bytes: &[u8]) -> Option<PlainEvent<'_>> {
     if bytes.first() != Some(&b'{') {
         return None;
     }
     let (mut id, mut content, mut done) = (None, None, None);
     let mut at = 1;
     loop {
-        let (key, after) = plain_string(text, at)?;
+        let (key, after) = plain_string(bytes, at)?;
         if bytes.get(after) != Some(&b':') {
             return None;
         }
         at = after + 1;
         match key {
-            "content" if content.is_none() => {
-                let (value, after) = plain_string(text, at)?;
+            b"content" if content.is_none() => {
+                let (value, after) = plain_string(bytes, at)?;
                 content = Some(value);
                 at = after;
             }
-            "conversationId" | "conversation_id" if id.is_none() => {
-                let (value, after) = plain_string(text, at)?;
+            b"conversationId" | b"conversation_id" if id.is_none() => {
+                let (value, after) = plain_string(bytes, at)?;
                 id = Some(value);
                 at = after;
             }
-            "done" if done.is_none() => {
+            b"done" if done.is_none() => {
                 let rest = bytes.get(at..)?;
                 let value = if rest.starts_with(b"false") {
                     false
@@ -61,16 +63,23 @@ pub(super) fn plain_event(text: &str) -> Option<PlainEvent<'_>> {
         }
     }
     Some(PlainEvent {
-        conversation_id: id,
-        content,
+        conversation_id: utf8(id)?,
+        content: utf8(content)?,
         done: done.unwrap_or_default(),
     })
 }
 
+/// A string's contents as text: `None` when they are not UTF-8, `Some(None)` for no string.
+fn utf8(value: Option<&[u8]>) -> Option<Option<&str>> {
+    match value {
+        Some(value) => std::str::from_utf8(value).ok().map(Some),
+        None => Some(None),
+    }
+}
+
 /// The JSON string that starts at `at` (its opening quote), when it has no escape and no
 /// control character (which JSON forbids), and the position after its closing quote.
-fn plain_string(text: &str, at: usize) -> Option<(&str, usize)> {
-    let bytes = text.as_bytes();
+fn plain_string(bytes: &[u8], at: usize) -> Option<(&[u8], usize)> {
     if bytes.get(at) != Some(&b'"') {
         return None;
     }
@@ -79,8 +88,7 @@ fn plain_string(text: &str, at: usize) -> Option<(&str, usize)> {
     if bytes.get(end) != Some(&b'"') {
         return None;
     }
-    // Quotes are ASCII: both ends are character boundaries.
-    Some((text.get(start..end)?, end + 1))
+    Some((bytes.get(start..end)?, end + 1))
 }
 
 const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
