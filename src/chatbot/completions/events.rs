@@ -354,16 +354,7 @@ impl EventDecoder {
     /// The completion an event's data carries, if any.
     #[inline]
     fn on_data(&mut self, data: &[u8]) -> Option<Result<Completion, Error>> {
-        if let Some(plain) = super::fast::plain_event(data) {
-            let completion = self.plain_completion(plain);
-            self.received += 1;
-            if completion.done {
-                self.start_draining();
-            }
-            return Some(Ok(completion));
-        }
-        // Other events: checked once here (with SIMD), the text is not checked again string by
-        // string by `serde_json`.
+        // Checked once here (with SIMD): the text is not checked again string by string.
         let Ok(text) = simdutf8::basic::from_utf8(data) else {
             let reason = std::str::from_utf8(data).err();
             return self.fail(Error::InvalidEvent {
@@ -374,6 +365,14 @@ impl EventDecoder {
                 )),
             });
         };
+        if let Some(plain) = super::fast::plain_event(text) {
+            let completion = self.plain_completion(plain);
+            self.received += 1;
+            if completion.done {
+                self.start_draining();
+            }
+            return Some(Ok(completion));
+        }
         // A JSON object (every completion) is neither blank nor the end marker: only other data
         // needs a closer look.
         if !text.starts_with('{') {

@@ -16,16 +16,16 @@ pub(super) struct PlainEvent<'a> {
 /// `serde_json` decodes (or refuses) instead. The completion made of them is the one
 /// `serde_json` gives for the same text (`tests/proptest_decoders.rs` checks it).
 ///
-/// Only the strings' contents are checked for UTF-8 (the rest is the ASCII this reads): valid
-/// strings make valid text.
-pub(super) fn plain_event(bytes: &[u8]) -> Option<PlainEvent<'_>> {
+pub(super) fn plain_event(text: &str) -> Option<PlainEvent<'_>> {
+    let bytes = text.as_bytes();
     if bytes.first() != Some(&b'{') {
         return None;
     }
     let (mut id, mut content, mut done) = (None, None, None);
     let mut at = 1;
     loop {
-        let (key, after) = plain_string(bytes, at)?;
+        let ((start, end), after) = plain_string(bytes, at)?;
+        let key = bytes.get(start..end)?;
         if bytes.get(after) != Some(&b':') {
             return None;
         }
@@ -62,24 +62,26 @@ pub(super) fn plain_event(bytes: &[u8]) -> Option<PlainEvent<'_>> {
             _ => return None,
         }
     }
+    // Quotes are ASCII: a string's contents start and end on character boundaries.
+    let conversation_id = match id {
+        Some((start, end)) => Some(text.get(start..end)?),
+        None => None,
+    };
+    let content = match content {
+        Some((start, end)) => Some(text.get(start..end)?),
+        None => None,
+    };
     Some(PlainEvent {
-        conversation_id: utf8(id)?,
-        content: utf8(content)?,
+        conversation_id,
+        content,
         done: done.unwrap_or_default(),
     })
 }
 
-/// A string's contents as text: `None` when they are not UTF-8, `Some(None)` for no string.
-fn utf8(value: Option<&[u8]>) -> Option<Option<&str>> {
-    match value {
-        Some(value) => std::str::from_utf8(value).ok().map(Some),
-        None => Some(None),
-    }
-}
-
 /// The JSON string that starts at `at` (its opening quote), when it has no escape and no
-/// control character (which JSON forbids), and the position after its closing quote.
-fn plain_string(bytes: &[u8], at: usize) -> Option<(&[u8], usize)> {
+/// control character (which JSON forbids): the range of its contents, and the position after its
+/// closing quote.
+fn plain_string(bytes: &[u8], at: usize) -> Option<((usize, usize), usize)> {
     if bytes.get(at) != Some(&b'"') {
         return None;
     }
@@ -88,7 +90,7 @@ fn plain_string(bytes: &[u8], at: usize) -> Option<(&[u8], usize)> {
     if bytes.get(end) != Some(&b'"') {
         return None;
     }
-    Some((bytes.get(start..end)?, end + 1))
+    Some(((start, end), end + 1))
 }
 
 const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
