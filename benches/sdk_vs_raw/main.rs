@@ -23,8 +23,8 @@
 //!
 //! `SDK_VS_RAW_QUICK=1` runs everything at a tenth of the size (a smoke test).
 //! `SDK_VS_RAW_PROFILE=sdk|sse-stream|eventsource-stream|bytes` streams through one pipeline,
-//! `get-sdk|get-raw|get-sdk-64|get-raw-64` runs one side of the request test: targets for
-//! `perf record`.
+//! `get-sdk|get-raw|get-sdk-64|get-raw-64` runs one side of the request test, `page-sdk|page-raw`
+//! one side of the pagination test: targets for `perf record`.
 
 mod baseline;
 mod measure;
@@ -185,6 +185,26 @@ fn profile(env: &Env, which: &str, div: u64) {
                 thousands(n as f64 / start.elapsed().as_secs_f64()),
                 cpu.as_nanos() as f64 / n as f64,
                 allocations as f64 / n as f64
+            );
+        }
+        return;
+    }
+    if let Some(side) = which.strip_prefix("page-") {
+        let messages = 100_000 / div;
+        for _ in 0..5 {
+            let meter = measure::Meter::start();
+            let start = std::time::Instant::now();
+            match side {
+                "sdk" => pagination::sdk_items(env, messages, 100),
+                "raw" => pagination::raw_items(env, messages, 100),
+                other => panic!("SDK_VS_RAW_PROFILE=page-{other}: see the file's documentation"),
+            };
+            let (cpu, allocations) = meter.read();
+            eprintln!(
+                "{which}: {} items/s, {:.0} ns CPU/item, {:.2} allocations/item",
+                thousands(messages as f64 / start.elapsed().as_secs_f64()),
+                cpu.as_nanos() as f64 / messages as f64,
+                allocations as f64 / messages as f64
             );
         }
         return;

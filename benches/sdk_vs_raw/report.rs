@@ -144,7 +144,7 @@ pub fn print(r: &Report) {
     }
     println!();
     println!(
-        "| one decode (`serde_json::from_str`, {} times, no I/O) | SDK ns / allocations | hand-written ns / allocations |",
+        "| one decode (`serde_json::from_str`, no I/O; {} times, a response 1/20 and a page 1/1,000 as often) | SDK ns / allocations | hand-written ns / allocations |",
         thousands(s.decodes as f64)
     );
     println!("| --- | ---: | ---: |");

@@ -5,7 +5,7 @@ use crate::baseline;
 use crate::measure::median;
 use crate::server::CONVERSATION_ID;
 use crate::Env;
-use maiagent::types::{Completion, Conversation, Id, Message};
+use maiagent::types::{Completion, Conversation, Id, Message, MessagePage};
 use maiagent::ReplyStream;
 use std::hint::black_box;
 use std::mem::{size_of, size_of_val};
@@ -135,7 +135,43 @@ pub fn decodes(n: u64) -> Vec<Decode> {
         |j| serde_json::from_str::<Completion>(j).unwrap(),
         |j| serde_json::from_str::<baseline::Event>(j).unwrap(),
     );
+    // The bodies of the request and pagination tests: whole responses, decoded the way
+    // `Call::send` decodes them (into a box) and the way the hand-written loops do.
+    let conversation = crate::server::conversation_json();
+    let (conv_ns, conv_allocs, raw_conv_ns, raw_conv_allocs) = paired(
+        n / 20,
+        &conversation,
+        |j| serde_json::from_str::<Box<Conversation>>(j).unwrap(),
+        |j| serde_json::from_str::<baseline::Conversation>(j).unwrap(),
+    );
+    let prebuilt = crate::server::Prebuilt {
+        conversation: Vec::new(),
+        block: Vec::new(),
+        origin: "http://127.0.0.1:1".into(),
+    };
+    let page = crate::server::message_page(&prebuilt, "conversation=1000&pageSize=100");
+    let page = String::from_utf8(page).expect("UTF-8");
+    let (page_ns, page_allocs, raw_page_ns, raw_page_allocs) = paired(
+        n / 1000,
+        &page,
+        |j| serde_json::from_str::<MessagePage>(j).unwrap(),
+        |j| serde_json::from_str::<baseline::Page>(j).unwrap(),
+    );
     vec![
+        (
+            "GET response into `Box<Conversation>` as `Call::send` decodes it (baseline: plain struct)",
+            conv_ns,
+            conv_allocs,
+            raw_conv_ns,
+            raw_conv_allocs,
+        ),
+        (
+            "page of 100 messages into `MessagePage` (baseline: plain struct)",
+            page_ns,
+            page_allocs,
+            raw_page_ns,
+            raw_page_allocs,
+        ),
         row(
             "UUID string id (baseline: `String`)",
             n,

@@ -53,7 +53,7 @@
 //! [`Client`]: crate::Client
 
 use crate::{Error, Operation};
-use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
+use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -194,8 +194,13 @@ impl<P> Pages<P> {
 }
 
 impl<T> Items<T> {
-    pub(crate) fn from_stream(inner: BoxStream<'static, Result<T, Error>>) -> Self {
-        Self { inner }
+    /// The items of `pages`, a stream of the pages' item lists.
+    pub(crate) fn from_pages(pages: BoxStream<'static, Result<Vec<T>, Error>>) -> Self {
+        Self {
+            pages,
+            current: Vec::new().into_iter(),
+            done: false,
+        }
     }
 }
 
@@ -210,13 +215,7 @@ impl<P: Page> Pages<P> {
     /// # Ok(()) }
     /// ```
     pub fn items(self) -> Items<P::Item> {
-        Items {
-            inner: self
-                .map_ok(|page| stream::iter(page.into_items().into_iter().map(Ok)))
-                .try_flatten()
-                .fuse()
-                .boxed(),
-        }
+        Items::from_pages(self.map_ok(P::into_items).boxed())
     }
 }
 
@@ -238,7 +237,13 @@ impl<P: Page> Pages<P> {
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Items<T> {
-    inner: BoxStream<'static, Result<T, Error>>,
+    /// The item lists of the pages still to come.
+    pages: BoxStream<'static, Result<Vec<T>, Error>>,
+    /// The items of the current page not yet yielded: an item is moved out of the page's
+    /// list straight to the caller.
+    current: std::vec::IntoIter<T>,
+    /// Whether the pages have ended (or failed).
+    done: bool,
 }
 
 impl<T> std::fmt::Debug for Items<T> {
@@ -247,14 +252,37 @@ impl<T> std::fmt::Debug for Items<T> {
     }
 }
 
+// The items are never pinned: they are moved out of their page's list to the caller.
+impl<T> Unpin for Items<T> {}
+
 impl<T> Stream for Items<T> {
     type Item = Result<T, Error>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.poll_next_unpin(cx)
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.current.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            if this.done {
+                return Poll::Ready(None);
+            }
+            match std::task::ready!(this.pages.poll_next_unpin(cx)) {
+                Some(Ok(items)) => this.current = items.into_iter(),
+                Some(Err(e)) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                None => {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+            }
+        }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
+        let ready = self.current.len();
+        (ready, self.done.then_some(ready))
     }
 }

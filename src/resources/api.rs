@@ -116,16 +116,12 @@ impl ApiRequest {
 
     /// Every item (`results` entry) of every page; see [`pages`](Self::pages).
     pub fn items(self) -> Items<Value> {
-        Items::from_stream(
+        Items::from_pages(
             self.pages()
-                .map_ok(|mut page| {
-                    let items = match page.get_mut("results").map(Value::take) {
-                        Some(Value::Array(items)) => items,
-                        _ => Vec::new(),
-                    };
-                    stream::iter(items.into_iter().map(Ok))
+                .map_ok(|mut page| match page.get_mut("results").map(Value::take) {
+                    Some(Value::Array(items)) => items,
+                    _ => Vec::new(),
                 })
-                .try_flatten()
                 .boxed(),
         )
     }
