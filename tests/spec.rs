@@ -680,3 +680,32 @@ fn speclint_reports_what_it_is_meant_to() {
         "{problems:?}"
     );
 }
+
+/// `x-maiagent-boxed` (build/boxing.rs): a conversation holds its inbox and last message in a
+/// `Box` (the annotations below fail to compile if the pass stops applying), decodes and
+/// re-encodes them as before, and converts to its builder and back.
+#[test]
+fn schemas_marked_boxed_are_held_in_a_box_where_nested() {
+    use maiagent::types::{builder, Conversation, Inbox, Message};
+    let json = json!({
+        "id": "c1",
+        "inbox": {"id": "i1", "name": "Web Chat"},
+        "lastMessage": {"id": "m1", "content": "hi"},
+        "title": "t"
+    });
+    let conversation: Conversation = serde_json::from_value(json.clone()).unwrap();
+    let inbox: &Option<Box<Inbox>> = &conversation.inbox;
+    let last: &Option<Box<Message>> = &conversation.last_message;
+    assert_eq!(inbox.as_ref().unwrap().name.as_deref(), Some("Web Chat"));
+    assert_eq!(last.as_ref().unwrap().content.as_deref(), Some("hi"));
+    assert_eq!(serde_json::to_value(&conversation).unwrap(), json);
+    let rebuilt: Conversation = builder::Conversation::from(conversation.clone())
+        .try_into()
+        .unwrap();
+    assert_eq!(rebuilt, conversation);
+    assert!(
+        std::mem::size_of::<Conversation>()
+            < std::mem::size_of::<Message>() + std::mem::size_of::<Inbox>(),
+        "a conversation is smaller than the values it nests"
+    );
+}

@@ -67,7 +67,10 @@ fn decodes_snake_case_uuid_sender_float_id_citations_and_unknowns() {
         Some(1_708_263_930_000)
     );
     assert!(m.content_payload.is_some());
-    assert_eq!(m.feedback, Some(Feedback::Rating(FeedbackType::Like)));
+    assert_eq!(
+        m.feedback.as_deref(),
+        Some(&Feedback::Rating(FeedbackType::Like))
+    );
     assert_eq!(
         m.citations.as_ref().unwrap()[0].filename.as_deref(),
         Some("a.pdf")

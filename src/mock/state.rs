@@ -142,7 +142,7 @@ impl Store {
                 source_id: None,
                 created_at: Some(created.clone()),
             }),
-            inbox: Some(self.inbox.clone()),
+            inbox: Some(Box::new(self.inbox.clone())),
             title: Some(title.to_string()),
             last_message: None,
             last_message_created_at: None,
@@ -281,13 +281,15 @@ impl Store {
                 Vec::new()
             }),
             citation_nodes: Some(Vec::new()),
-            canvas: extra.and_then(|e| e.canvas.as_ref()).map(|c| Canvas {
-                id: Some(Id::from(new_id())),
-                name: Some(c.name.clone()),
-                canvas_type: Some(c.canvas_type.clone()),
-                title: Some(c.title.clone()),
-                content: Some(c.content.clone()),
-                created_at: Some(created.clone()),
+            canvas: extra.and_then(|e| e.canvas.as_ref()).map(|c| {
+                Box::new(Canvas {
+                    id: Some(Id::from(new_id())),
+                    name: Some(c.name.clone()),
+                    canvas_type: Some(c.canvas_type.clone()),
+                    title: Some(c.title.clone()),
+                    content: Some(c.content.clone()),
+                    created_at: Some(created.clone()),
+                })
             }),
             query_metadata: extra.and_then(|e| e.query_metadata.clone()),
         };
@@ -296,7 +298,7 @@ impl Store {
             .iter_mut()
             .find(|(_, c)| c.id.as_str() == conversation)
         {
-            c.last_message = Some(message.clone());
+            c.last_message = Some(Box::new(message.clone()));
             c.last_message_created_at = Some(created);
         }
         self.messages.push((seq, message.clone()));

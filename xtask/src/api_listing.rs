@@ -329,7 +329,7 @@ fn first_generic(ty: &Type) -> Option<&Type> {
 fn type_text(ty: &Type) -> String {
     match ty {
         Type::Path(p) => {
-            const PLUMBING: [&str; 13] = [
+            const PLUMBING: [&str; 14] = [
                 "std",
                 "core",
                 "alloc",
@@ -339,6 +339,7 @@ fn type_text(ty: &Type) -> String {
                 "types",
                 "builder",
                 "option",
+                "boxed",
                 "vec",
                 "string",
                 "collections",
