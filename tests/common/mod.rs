@@ -3,6 +3,7 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod decoders;
 pub mod dir;
 #[cfg(any(feature = "mock", feature = "webhook-receiver"))]
 pub mod hook_sink;

@@ -14,7 +14,7 @@ pub(super) struct PlainEvent<'a> {
 /// `content` as strings and `done` as a boolean, each at most once and in any order, with no
 /// whitespace between tokens and no escape in any string; `None` for any other text, which
 /// `serde_json` decodes (or refuses) instead. The completion made of them is the one
-/// `serde_json` gives for the same text (`tests/proptest_decoders.rs` checks it).
+/// `serde_json` gives for the same text (`tests/proptest_events.rs` checks it).
 ///
 pub(super) fn plain_event(text: &str) -> Option<PlainEvent<'_>> {
     let bytes = text.as_bytes();
