@@ -136,8 +136,13 @@ impl Attempts<'_> {
         let headers = self.waits.headers.and_then(deadline_after);
         let deadline = self.deadline.map(|(at, _)| at);
         timer.arm(&[whole, headers, deadline]);
-        let sent = std::pin::pin!(self.send());
-        let Some(response) = timer.race(sent).await else {
+        // Each phase's future is pinned in a block of its own, so that the two share their
+        // room in this future's state.
+        let sent = {
+            let sent = std::pin::pin!(self.send());
+            timer.race(sent).await
+        };
+        let Some(response) = sent else {
             return Err(self.expired(&[(headers, Waited::Headers), (whole, Waited::Attempt)]));
         };
         timer.arm(&[whole, deadline]);
@@ -170,11 +175,10 @@ impl Attempts<'_> {
     /// Sends the request; returns a success response, or the error (an error status with its
     /// body read).
     async fn send(&self) -> Result<reqwest::Response, Error> {
-        let http_request = self.build()?;
         let response = self
             .client
             .http()
-            .execute(http_request)
+            .execute(self.build()?)
             .await
             .map_err(Error::from_transport)?;
         if let Some(span) = self.span {
@@ -184,7 +188,9 @@ impl Attempts<'_> {
             }
         }
         if !response.status().is_success() {
-            return Err(crate::error::api_error(response).await);
+            // The error path (reading the error body) is boxed: it is rare, and so it takes no
+            // room in the future of every call.
+            return Err(Box::pin(crate::error::api_error(response)).await);
         }
         Ok(response)
     }

@@ -2,7 +2,9 @@
 
 use crate::Error;
 use bytes::{Bytes, BytesMut};
+use futures::FutureExt;
 use serde::de::DeserializeOwned;
+use std::future::Future;
 
 /// Reads the whole body of `response`, failing with [`Error::ResponseTooLarge`] as soon as it
 /// (or its `Content-Length`) exceeds `limit` bytes: memory stays bounded by the limit whatever
@@ -67,14 +69,14 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
 }
 
 /// Reads and decodes a JSON response of `operation` into a box: the value then moves through
-/// the call's layers as a pointer, not as the (possibly large) value itself.
-pub(crate) async fn read_json_boxed<T: DeserializeOwned>(
+/// the call's layers as a pointer, not as the (possibly large) value itself. The decoding is
+/// mapped onto the read (not awaited in a future of its own), so the response is held once.
+pub(crate) fn read_json_boxed<T: DeserializeOwned>(
     response: reqwest::Response,
     operation: &str,
     limit: u64,
-) -> Result<Box<T>, Error> {
-    let bytes = read_limited(response, limit).await?;
-    decode(&bytes, operation)
+) -> impl Future<Output = Result<Box<T>, Error>> + '_ {
+    read_limited(response, limit).map(move |bytes| decode(&bytes?, operation))
 }
 
 /// Decodes `bytes` as the response of `operation`.
