@@ -6,7 +6,7 @@ use crate::{Client, Error, Operation, Response, RetryPolicy};
 use futures::future::BoxFuture;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::time::Duration;
 
@@ -163,15 +163,18 @@ impl<T: DeserializeOwned + Send + 'static> Call<T> {
     call_option_setters!();
 
     /// Sends the call; returns the value.
-    pub async fn send(self) -> Result<T, Error> {
+    pub fn send(self) -> impl Future<Output = Result<T, Error>> + Send + 'static {
         // The value is decoded into a box and moved out of it last: through the layers of the
         // call it moves as a pointer, not as a value of a kilobyte or more.
         let (waits, limit, what) = self.waits();
-        transport::execute(&self.client, &self.request, &self.options, waits, |r| {
-            transport::read_json_boxed::<T>(r, what, limit)
-        })
-        .await
-        .map(|value| *value)
+        async move {
+            let call = &self;
+            transport::execute(&call.client, &call.request, &call.options, waits, |r| {
+                transport::read_json_boxed::<T>(r, what, limit)
+            })
+            .await
+            .map(|value| *value)
+        }
     }
 
     /// Sends the call; returns the value with the response's status and headers.

@@ -162,7 +162,7 @@ pub fn print(r: &Report) {
         );
     }
     println!(
-        "Medians of interleaved rounds (11 for GET, 5 for SSE and pagination); a ratio is the \
+        "Medians of interleaved rounds (11 for GET and pagination, 5 for SSE); a ratio is the \
          median of the rounds' ratios. CPU time (user + system) and allocations are the client \
          process's, per unit. Client: a tokio runtime with 1 worker and one reqwest::Client \
          shared by both sides; server: this binary as a child process, HTTP/1.1 on 127.0.0.1."
