@@ -4,6 +4,11 @@
 //! enum decodes a documented value into its variant and keeps any other JSON value in `Unknown`,
 //! so decoding a whole object never fails on an enum, and re-encoding writes back what was sent.
 
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, Deserialize, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use std::fmt;
+
 macro_rules! open_enum {
     (
         $(#[$doc:meta])*
@@ -70,10 +75,12 @@ macro_rules! open_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let value = serde_json::Value::deserialize(d)?;
-                Ok(match value.as_str() {
-                    Some(s) => Self::from(s),
-                    None => Self::Unknown(value),
+                d.deserialize_any(OpenVisitor {
+                    known: |s| match s {
+                        $( $wire => Some(Self::$variant), )+
+                        _ => None,
+                    },
+                    unknown: Self::Unknown,
                 })
             }
         }
@@ -94,6 +101,129 @@ macro_rules! open_enum {
     };
 }
 
+/// Decodes an open enum in one pass: a documented string becomes its variant without an
+/// allocation; any other value becomes the `serde_json::Value` that `Value::deserialize` would
+/// have produced (so `Unknown` keeps what was sent).
+struct OpenVisitor<T> {
+    known: fn(&str) -> Option<T>,
+    unknown: fn(Value) -> T,
+}
+
+impl<T> OpenVisitor<T> {
+    /// `value`, decoded as `serde_json::Value` decodes it, kept in `Unknown`.
+    fn other<'de, D: Deserializer<'de>>(self, value: D) -> Result<T, D::Error> {
+        Value::deserialize(value).map(self.unknown)
+    }
+}
+
+impl<'de, T> Visitor<'de> for OpenVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        Ok((self.known)(v).unwrap_or_else(|| (self.unknown)(Value::String(v.to_owned()))))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+        Ok(match (self.known)(&v) {
+            Some(known) => known,
+            None => (self.unknown)(Value::String(v)),
+        })
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+        self.other(v.into_deserializer())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        self.other(v.into_deserializer())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        self.other(v.into_deserializer())
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<T, E> {
+        self.other(v.into_deserializer())
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<T, E> {
+        self.other(v.into_deserializer())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        self.other(v.into_deserializer())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Ok((self.unknown)(Value::Null))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        Ok((self.unknown)(Value::Null))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        self.other(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        self.other(SeqAccessDeserializer::new(seq))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        self.other(MapAccessDeserializer::new(map))
+    }
+}
+
 // The open enums themselves, one per schema with `x-maiagent-open-enum` in the spec, written by
 // `build/open_enums.rs`.
 include!(concat!(env!("OUT_DIR"), "/maiagent_open_enums.rs"));
+
+#[cfg(test)]
+mod tests {
+    use super::MessageType;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn documented_strings_become_variants_and_anything_else_is_kept() {
+        let known: MessageType = serde_json::from_str(r#""outgoing""#).unwrap();
+        assert_eq!(known, MessageType::Outgoing);
+        // An escaped spelling of a documented value is that value.
+        let escaped: MessageType = serde_json::from_str(r#""in\u0063oming""#).unwrap();
+        assert_eq!(escaped, MessageType::Incoming);
+        for text in [
+            r#""broadcast""#,
+            r#""Outgoing""#,
+            r#""a\"quote""#,
+            "{}",
+            r#"{"a": [1, 2.5, null]}"#,
+            "[true, \"x\"]",
+            "null",
+            "true",
+            "-7",
+            "18446744073709551615",
+            "1.5e300",
+        ] {
+            let value: MessageType = serde_json::from_str(text).unwrap();
+            let expected: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(value, MessageType::Unknown(expected.clone()), "{text}");
+            assert_eq!(serde_json::to_value(&value).unwrap(), expected, "{text}");
+            // From an already decoded value (other deserializers) too.
+            assert_eq!(MessageType::deserialize_from(&expected), value, "{text}");
+        }
+        assert_eq!(
+            MessageType::deserialize_from(&json!("incoming")),
+            MessageType::Incoming
+        );
+    }
+
+    impl MessageType {
+        fn deserialize_from(value: &Value) -> Self {
+            serde::Deserialize::deserialize(value).unwrap()
+        }
+    }
+}

@@ -32,8 +32,15 @@ meta!(
 );
 
 /// The exact text of a JSON scalar and whether it was a number.
+///
+/// Its representation is private to this module, so that every inline value is made by
+/// [`ScalarText::new`] (the invariant [`ScalarText::as_str`] relies on).
 #[derive(Clone)]
-pub(crate) enum ScalarText {
+pub(crate) struct ScalarText(Repr);
+
+/// [`ScalarText`]'s representation.
+#[derive(Clone)]
+enum Repr {
     /// Text of up to [`INLINE`] bytes: `bytes[..len]`.
     Inline { bytes: [u8; INLINE], meta: Meta },
     /// Longer text.
@@ -47,15 +54,15 @@ impl ScalarText {
         if len <= INLINE {
             let mut bytes = [0; INLINE];
             bytes[..len].copy_from_slice(text.as_bytes());
-            Self::Inline {
+            Self(Repr::Inline {
                 bytes,
                 meta: METAS[len * 2 + usize::from(number)],
-            }
+            })
         } else {
-            Self::Heap {
+            Self(Repr::Heap {
                 text: text.into(),
                 number,
-            }
+            })
         }
     }
 
@@ -64,10 +71,10 @@ impl ScalarText {
         if text.len() <= INLINE {
             Self::new(&text, number)
         } else {
-            Self::Heap {
+            Self(Repr::Heap {
                 text: text.into_boxed_str(),
                 number,
-            }
+            })
         }
     }
 
@@ -101,37 +108,42 @@ impl ScalarText {
         Self::new(digits, true)
     }
 
-    /// The text's bytes (without the UTF-8 check of [`as_str`](Self::as_str)).
+    /// The text's bytes.
     fn as_bytes(&self) -> &[u8] {
-        match self {
-            Self::Inline { bytes, meta } => &bytes[..*meta as usize / 2],
-            Self::Heap { text, .. } => text.as_bytes(),
+        match &self.0 {
+            Repr::Inline { bytes, meta } => &bytes[..*meta as usize / 2],
+            Repr::Heap { text, .. } => text.as_bytes(),
         }
     }
 
-    /// The text.
+    /// The text, without checking its UTF-8 again on every call.
     pub(crate) fn as_str(&self) -> &str {
-        match self {
-            // The bytes were copied whole from a `str` of this length, so this never fails.
-            Self::Inline { bytes, meta } => {
-                std::str::from_utf8(&bytes[..*meta as usize / 2]).unwrap_or_default()
+        match &self.0 {
+            Repr::Inline { bytes, meta } => {
+                let bytes = &bytes[..*meta as usize / 2];
+                debug_assert!(std::str::from_utf8(bytes).is_ok());
+                // SAFETY: `Repr` is private to this module and its only inline constructor,
+                // `ScalarText::new`, copies all of a `&str` into `bytes[..len]` and records
+                // `len` in `meta` (`integer` goes through `new` too). Inline values are never
+                // mutated, so `bytes[..len]` is that whole `str`: valid UTF-8.
+                unsafe { std::str::from_utf8_unchecked(bytes) }
             }
-            Self::Heap { text, .. } => text,
+            Repr::Heap { text, .. } => text,
         }
     }
 
     /// Whether the text is a JSON number's.
     pub(crate) fn is_number(&self) -> bool {
-        match self {
-            Self::Inline { meta, .. } => *meta as u8 % 2 == 1,
-            Self::Heap { number, .. } => *number,
+        match &self.0 {
+            Repr::Inline { meta, .. } => *meta as u8 % 2 == 1,
+            Repr::Heap { number, .. } => *number,
         }
     }
 
     /// Whether the text is held on the heap.
     #[cfg(test)]
     fn is_heap(&self) -> bool {
-        matches!(self, Self::Heap { .. })
+        matches!(self.0, Repr::Heap { .. })
     }
 }
 
@@ -191,6 +203,9 @@ mod tests {
             ("8e44604a-8278-4c96-96b5-3e5a0548d738", false),
             ("340282366920938463463374607431768211455", false),
             ("對話ID", false),
+            // 39 bytes of three-byte characters: inline, and `as_str` gives them back whole.
+            ("一二三四五六七八九十百千萬", false),
+            ("一二三四五六七八九十百千萬!", true),
             ("3402823669209384634633746074317682114550", true),
             ("這是一段比三十九個位元組更長的文字內容", true),
         ] {
