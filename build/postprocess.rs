@@ -3,9 +3,19 @@
 
 use syn::visit_mut::VisitMut;
 
-/// Adds `alias = "snake_case"` beside every generated `rename = "camelCase"`, and drops the
+/// Adds `alias = "snake_case"` beside every generated `rename = "camelCase"`, decodes every
+/// page's `results` list with `crate::wire::page_items` (room for a page up front), and drops the
 /// statements that add the `api-version` header.
 pub struct PostProcess;
+
+/// Whether `field` is a page's `results: ::std::vec::Vec<_>` (not a builder's `Result<..>`).
+fn is_page_results(field: &syn::Field) -> bool {
+    let named = field.ident.as_ref().is_some_and(|i| i == "results");
+    let syn::Type::Path(ty) = &field.ty else {
+        return false;
+    };
+    named && ty.path.segments.last().is_some_and(|s| s.ident == "Vec")
+}
 
 impl VisitMut for PostProcess {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
@@ -17,6 +27,11 @@ impl VisitMut for PostProcess {
     }
 
     fn visit_field_mut(&mut self, field: &mut syn::Field) {
+        if is_page_results(field) {
+            field.attrs.push(syn::parse_quote!(
+                #[serde(deserialize_with = "crate::wire::page_items")]
+            ));
+        }
         for attr in &mut field.attrs {
             if !attr.path().is_ident("serde") {
                 continue;

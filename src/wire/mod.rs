@@ -9,6 +9,7 @@
 mod credentials;
 mod flag;
 mod id;
+mod items;
 pub(crate) mod open_enum;
 mod presigned;
 mod scalar;
@@ -19,6 +20,7 @@ mod timestamp;
 pub use credentials::{ApiKey, Credentials};
 pub use flag::Flag;
 pub use id::Id;
+pub(crate) use items::page_items;
 pub use open_enum::*;
 pub use presigned::PresignedFields;
 pub use score::Score;
