@@ -213,6 +213,11 @@ pub fn truncate(text: &str, width: usize) -> String {
     out
 }
 
+/// A table cell or field of an optional value: its text, or nothing.
+pub fn cell(value: &Option<impl std::fmt::Display>) -> String {
+    value.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
 /// A timestamp for people: `2024-11-25 00:42:33 UTC`, or the text as sent when it is not a
 /// date.
 pub fn time(ts: &Option<Timestamp>) -> String {
@@ -245,7 +250,7 @@ fn push(rows: &mut Vec<(&'static str, String)>, key: &'static str, value: String
 /// The summary lines of a conversation.
 pub fn conversation_summary(c: &Conversation) -> Vec<(&'static str, String)> {
     let mut rows = vec![("id", c.id.to_string())];
-    push(&mut rows, "title", c.title.clone().unwrap_or_default());
+    push(&mut rows, "title", cell(&c.title));
     if let Some(inbox) = &c.inbox {
         let id = inbox.id.as_ref().map(|i| i.as_str());
         push(&mut rows, "inbox", named(inbox.name.as_deref(), id));
@@ -268,11 +273,7 @@ pub fn conversation_summary(c: &Conversation) -> Vec<(&'static str, String)> {
 /// The summary lines of a message.
 pub fn message_summary(m: &Message) -> Vec<(&'static str, String)> {
     let mut rows = Vec::new();
-    push(
-        &mut rows,
-        "id",
-        m.id.as_ref().map(|i| i.to_string()).unwrap_or_default(),
-    );
+    push(&mut rows, "id", cell(&m.id));
     push(
         &mut rows,
         "conversation",
@@ -281,17 +282,13 @@ pub fn message_summary(m: &Message) -> Vec<(&'static str, String)> {
             .map(|i| i.to_string())
             .unwrap_or_default(),
     );
-    push(
-        &mut rows,
-        "type",
-        m.type_.as_ref().map(|t| t.to_string()).unwrap_or_default(),
-    );
+    push(&mut rows, "type", cell(&m.type_));
     if let Some(sender) = &m.sender {
         let id = sender.id.as_ref().map(|i| i.as_str());
         push(&mut rows, "sender", named(sender.name.as_deref(), id));
     }
     push(&mut rows, "created", time(&m.created_at));
-    push(&mut rows, "content", m.content.clone().unwrap_or_default());
+    push(&mut rows, "content", cell(&m.content));
     let files: Vec<String> = m
         .attachments
         .iter()

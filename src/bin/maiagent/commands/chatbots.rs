@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::listing::{id_column, print_listing, text_column, Paging};
-use crate::output::Table;
+use crate::output::{cell, Table};
 use crate::Failure;
 use clap::Subcommand;
 use maiagent::types::Chatbot;
@@ -52,11 +52,7 @@ pub async fn run(ctx: &Context, command: ChatbotsCommand) -> Result<(), Failure>
                 text_column("MODEL", 24),
             ]);
             return print_listing(out, &table, paging.items(list), |c| {
-                vec![
-                    c.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-                    c.name.clone().unwrap_or_default(),
-                    model_name(c),
-                ]
+                vec![cell(&c.id), cell(&c.name), model_name(c)]
             })
             .await;
         }

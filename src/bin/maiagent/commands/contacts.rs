@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::listing::{id_column, print_listing, text_column, time_column, Paging};
-use crate::output::{time, Table};
+use crate::output::{cell, time, Table};
 use crate::Failure;
 use clap::Subcommand;
 use maiagent::types::Contact;
@@ -63,9 +63,9 @@ pub async fn run(ctx: &Context, command: ContactsCommand) -> Result<(), Failure>
             ]);
             return print_listing(out, &table, paging.items(list), |c| {
                 vec![
-                    c.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-                    c.name.clone().unwrap_or_default(),
-                    c.email.clone().unwrap_or_default(),
+                    cell(&c.id),
+                    cell(&c.name),
+                    cell(&c.email),
                     time(&c.created_at),
                 ]
             })
@@ -101,7 +101,7 @@ fn summary(c: &Contact) -> Vec<(&'static str, String)> {
         .iter()
         .flatten()
         .map(|i| {
-            let id = i.id.as_ref().map(|v| v.to_string()).unwrap_or_default();
+            let id = cell(&i.id);
             match &i.name {
                 Some(name) => format!("{name} ({id})"),
                 None => id,

@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::listing::{id_column, print_listing, text_column, time_column, Paging};
-use crate::output::{self, time, Table};
+use crate::output::{self, cell, time, Table};
 use crate::Failure;
 use clap::Subcommand;
 
@@ -54,11 +54,7 @@ pub async fn run(ctx: &Context, command: ConversationsCommand) -> Result<(), Fai
             }
             let table = Table::new(vec![id_column(), text_column("TITLE", 40), time_column()]);
             print_listing(out, &table, paging.items(list), |c| {
-                vec![
-                    c.id.to_string(),
-                    c.title.clone().unwrap_or_default(),
-                    time(&c.created_at),
-                ]
+                vec![c.id.to_string(), cell(&c.title), time(&c.created_at)]
             })
             .await
         }

@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::listing::{id_column, print_listing, text_column, Paging};
-use crate::output::Table;
+use crate::output::{cell, Table};
 use crate::Failure;
 use clap::Subcommand;
 use maiagent::types::Inbox;
@@ -55,12 +55,12 @@ pub async fn run(ctx: &Context, command: InboxesCommand) -> Result<(), Failure> 
             ]);
             print_listing(out, &table, paging.items(list), |i| {
                 vec![
-                    i.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+                    cell(&i.id),
                     i.channel_type
                         .as_ref()
                         .map(|t| t.to_string())
                         .unwrap_or_default(),
-                    i.name.clone().unwrap_or_default(),
+                    cell(&i.name),
                     i.channel_id().map(|v| v.to_string()).unwrap_or_default(),
                 ]
             })

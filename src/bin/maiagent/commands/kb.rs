@@ -3,7 +3,7 @@
 use super::upload::existing_file;
 use super::Context;
 use crate::listing::{id_column, print_listing, text_column, time_column, Paging};
-use crate::output::{time, Out, Table};
+use crate::output::{cell, time, Out, Table};
 use crate::Failure;
 use clap::Subcommand;
 use maiagent::resources::knowledge_base_files::KnowledgeBaseFiles;
@@ -128,8 +128,8 @@ pub async fn run(ctx: &Context, command: KbCommand) -> Result<(), Failure> {
             ]);
             return print_listing(out, &table, paging.items(list), |kb| {
                 vec![
-                    kb.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-                    kb.name.clone().unwrap_or_default(),
+                    cell(&kb.id),
+                    cell(&kb.name),
                     kb.files_count.map(|n| n.to_string()).unwrap_or_default(),
                     time(&kb.created_at),
                 ]
@@ -208,7 +208,7 @@ async fn upload(
     for path in paths {
         let mut file = files.upload(path.as_path()).await?;
         if wait {
-            let id = file.id.as_ref().map(|v| v.to_string()).unwrap_or_default();
+            let id = cell(&file.id);
             match files.wait_until_processed(&id, Duration::MAX).await {
                 Ok(done) => file = done,
                 Err(e @ maiagent::Error::FileProcessingFailed { .. }) => {
@@ -242,9 +242,9 @@ fn file_table() -> Table {
 
 fn file_row(f: &KnowledgeBaseFile) -> Vec<String> {
     vec![
-        f.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-        f.filename.clone().unwrap_or_default(),
-        f.status.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+        cell(&f.id),
+        cell(&f.filename),
+        cell(&f.status),
         f.size.map(|n| n.to_string()).unwrap_or_default(),
     ]
 }

@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::listing::{id_column, print_listing, text_column, time_column, Paging};
-use crate::output::{self, time, Table};
+use crate::output::{self, cell, time, Table};
 use crate::Failure;
 use clap::Subcommand;
 use maiagent::types::AttachmentInput;
@@ -84,9 +84,9 @@ pub async fn run(ctx: &Context, command: MessagesCommand) -> Result<(), Failure>
             ]);
             return print_listing(out, &table, paging.items(list), |m| {
                 vec![
-                    m.id.as_ref().map(|i| i.to_string()).unwrap_or_default(),
-                    m.type_.as_ref().map(|t| t.to_string()).unwrap_or_default(),
-                    m.content.clone().unwrap_or_default(),
+                    cell(&m.id),
+                    cell(&m.type_),
+                    cell(&m.content),
                     time(&m.created_at),
                 ]
             })

@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::listing::{id_column, print_listing, text_column};
-use crate::output::Table;
+use crate::output::{cell, Table};
 use crate::Failure;
 use clap::Subcommand;
 
@@ -31,8 +31,8 @@ pub async fn run(ctx: &Context, command: ModelsCommand) -> Result<(), Failure> {
     let items = futures::stream::iter(list.into_models().into_iter().map(Ok));
     print_listing(ctx.out, &table, items, |m| {
         vec![
-            m.id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-            m.name.clone().unwrap_or_default(),
+            cell(&m.id),
+            cell(&m.name),
             if m.is_default.as_ref().is_some_and(|d| d.is_true()) {
                 "yes".into()
             } else {

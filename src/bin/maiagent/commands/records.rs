@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::listing::{id_column, print_listing, text_column, time_column, Paging};
-use crate::output::{time, Out, Table};
+use crate::output::{cell, time, Out, Table};
 use crate::progress::progress_bar;
 use crate::server::Server;
 use crate::Failure;
@@ -44,11 +44,7 @@ pub async fn run(ctx: &Context, command: RecordsCommand) -> Result<(), Failure> 
                 time_column(),
             ]);
             print_listing(out, &table, paging.items(list), |r| {
-                vec![
-                    r.id.as_ref().map(|i| i.to_string()).unwrap_or_default(),
-                    r.input_message.clone().unwrap_or_default(),
-                    time(&r.created_at),
-                ]
+                vec![cell(&r.id), cell(&r.input_message), time(&r.created_at)]
             })
             .await
         }
