@@ -7,48 +7,13 @@ use bytes::Bytes;
 use futures::executor::block_on;
 use futures::{stream, StreamExt};
 use maiagent::chatbot::completions::decode_events;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 
-struct Counting;
+mod common;
 
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note_allocation() {
-    let _ = COUNTING.try_with(|on| {
-        if on.get() {
-            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        }
-    });
-}
-
-// SAFETY: every call is passed on to the system allocator unchanged.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use common::allocations::allocations;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: common::allocations::Counting = common::allocations::Counting;
 
 const EVENTS: usize = 1000;
 
@@ -68,21 +33,21 @@ fn allocations_after_the_first_event(content: &str, width: Option<usize>) -> usi
         .map(|at| Ok(body.slice(at..(at + width).min(body.len()))))
         .collect();
     let mut events = decode_events(stream::iter(chunks), 1 << 20);
-    block_on(async {
-        let first = events.next().await.unwrap().unwrap();
-        assert_eq!(first.content, content);
-        ALLOCATIONS.with(|n| n.set(0));
-        COUNTING.with(|on| on.set(true));
-        let mut n = 1;
-        while let Some(event) = events.next().await {
-            let event = event.unwrap();
-            assert_eq!(event.content, content);
-            n += 1;
-        }
-        COUNTING.with(|on| on.set(false));
-        assert_eq!(n, EVENTS);
-        ALLOCATIONS.with(Cell::get)
-    })
+    let first = block_on(events.next()).unwrap().unwrap();
+    assert_eq!(first.content, content);
+    let (n, allocated) = allocations(|| {
+        block_on(async {
+            let mut n = 1;
+            while let Some(event) = events.next().await {
+                let event = event.unwrap();
+                assert_eq!(event.content, content);
+                n += 1;
+            }
+            n
+        })
+    });
+    assert_eq!(n, EVENTS);
+    allocated
 }
 
 #[test]

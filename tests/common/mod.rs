@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests (`mod common;`).
 #![allow(dead_code)]
 
+pub mod allocations;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod decoders;
