@@ -5,6 +5,7 @@
 mod common;
 
 use common::cli::*;
+use common::dir::listing;
 use maiagent::mock::MockConfig;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
@@ -14,15 +15,6 @@ use std::process::Stdio;
 fn assert_xlsx(path: &Path) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(bytes.starts_with(b"PK"), "{} is not a zip", path.display());
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]
@@ -41,7 +33,7 @@ fn records_export_saves_the_file_and_prints_its_path() {
         .ok();
     assert_eq!(here.stdout, format!("{name}\n"));
     assert_xlsx(&cwd.path().join(&name));
-    assert_eq!(files_in(cwd.path()), vec![name.clone()]);
+    assert_eq!(listing(cwd.path()), vec![name.clone()]);
     assert!(
         here.stderr.is_empty(),
         "no progress bar off a terminal: {}",
@@ -80,7 +72,7 @@ fn records_export_saves_the_file_and_prints_its_path() {
         std::fs::metadata(&file).unwrap().len()
     );
     assert_xlsx(&file);
-    assert_eq!(files_in(dir.path()), vec!["mine.xlsx".to_string(), name]);
+    assert_eq!(listing(dir.path()), vec!["mine.xlsx".to_string(), name]);
 
     // An unknown chatbot: an error, and no file at all.
     let empty = tempfile::tempdir().unwrap();
@@ -90,7 +82,7 @@ fn records_export_saves_the_file_and_prints_its_path() {
         .arg(empty.path()));
     assert_eq!(failed.code, Some(1));
     assert!(failed.stderr.contains("404"), "{}", failed.stderr);
-    assert!(files_in(empty.path()).is_empty());
+    assert!(listing(empty.path()).is_empty());
 
     // A directory that does not exist: a clear error, nothing written.
     let missing = empty.path().join("missing").join("");
@@ -100,7 +92,7 @@ fn records_export_saves_the_file_and_prints_its_path() {
         .arg(&missing));
     assert_eq!(failed.code, Some(1));
     assert!(failed.stderr.contains("no directory"), "{}", failed.stderr);
-    assert!(files_in(empty.path()).is_empty());
+    assert!(listing(empty.path()).is_empty());
 }
 
 #[test]

@@ -59,16 +59,6 @@ mod tests {
     use super::PartFile;
     use std::io::Write;
 
-    fn scratch_dir(test: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "maiagent-part-file-{test}-{}-{:x}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
     fn entries(dir: &std::path::Path) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
@@ -80,28 +70,29 @@ mod tests {
 
     #[test]
     fn a_dropped_part_file_is_removed() {
-        let dir = scratch_dir("drop");
-        let (mut file, part) = PartFile::create(&dir, "records.xlsx").unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
+        let (mut file, part) = PartFile::create(dir, "records.xlsx").unwrap();
         file.write_all(b"half").unwrap();
-        let names = entries(&dir);
+        let names = entries(dir);
         assert_eq!(names.len(), 1);
         assert!(names[0].starts_with(".records.xlsx.") && names[0].ends_with(".part"));
         drop(part);
-        assert_eq!(entries(&dir), Vec::<String>::new());
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(entries(dir), Vec::<String>::new());
     }
 
     #[test]
     fn persist_replaces_the_destination_and_leaves_nothing_else() {
-        let dir = scratch_dir("persist");
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let destination = dir.join("records.xlsx");
         std::fs::write(&destination, b"old").unwrap();
-        let (mut file, part) = PartFile::create(&dir, "records.xlsx").unwrap();
+        let (mut file, part) = PartFile::create(dir, "records.xlsx").unwrap();
         file.write_all(b"new").unwrap();
         drop(file);
         part.persist(&destination).unwrap();
         assert_eq!(std::fs::read(&destination).unwrap(), b"new");
-        assert_eq!(entries(&dir), vec!["records.xlsx".to_string()]);
+        assert_eq!(entries(dir), vec!["records.xlsx".to_string()]);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -111,17 +102,16 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn two_part_files_for_one_name_do_not_collide() {
-        let dir = scratch_dir("two");
-        let (_a, first) = PartFile::create(&dir, "r.xlsx").unwrap();
-        let (_b, second) = PartFile::create(&dir, "r.xlsx").unwrap();
-        assert_eq!(entries(&dir).len(), 2);
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
+        let (_a, first) = PartFile::create(dir, "r.xlsx").unwrap();
+        let (_b, second) = PartFile::create(dir, "r.xlsx").unwrap();
+        assert_eq!(entries(dir).len(), 2);
         drop((first, second));
-        assert_eq!(entries(&dir), Vec::<String>::new());
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(entries(dir), Vec::<String>::new());
     }
 }
