@@ -12,6 +12,7 @@ use crate::types::{Completion, Id};
 use crate::Error;
 use bytes::Bytes;
 use serde::de::Error as _;
+use std::task::{ready, Context, Poll};
 
 /// How many bytes after the final event are read so that the connection can be reused; a longer
 /// tail is dropped with the connection.
@@ -117,7 +118,7 @@ impl EventDecoder {
 
     /// The next chunk of input, once [`next_event`](Self::next_event) has returned `None`.
     #[inline]
-    pub(crate) fn feed(&mut self, chunk: Bytes) {
+    fn feed(&mut self, chunk: Bytes) {
         match self.phase {
             Phase::Events => {
                 debug_assert!(self.pos == self.chunk.len());
@@ -135,16 +136,45 @@ impl EventDecoder {
     }
 
     /// The input failed: its error, unless the final event has been returned already.
-    pub(crate) fn input_failed(&mut self, error: Error) -> Option<Error> {
+    fn input_failed(&mut self, error: Error) -> Option<Error> {
         let events = self.phase == Phase::Events;
         self.finish();
         events.then_some(error)
     }
 
     /// The input ended: [`Error::StreamTruncated`] unless the final event has been returned.
-    pub(crate) fn input_ended(&mut self) -> Option<Error> {
+    fn input_ended(&mut self) -> Option<Error> {
         let received = self.received;
         self.input_failed(Error::StreamTruncated { received })
+    }
+
+    /// The next event, feeding the decoder chunks from `next_chunk` until it has one: the one
+    /// loop that drives the decoder from a source of chunks. `Pending` when the source is (the
+    /// caller decides how long a drain may wait: [`is_draining`](Self::is_draining)).
+    pub(crate) fn poll_next_event(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut next_chunk: impl FnMut(&mut Context<'_>) -> Poll<Option<Result<Bytes, Error>>>,
+    ) -> Poll<Option<Result<Completion, Error>>> {
+        loop {
+            if let Some(item) = self.next_event() {
+                return Poll::Ready(Some(item));
+            }
+            if self.is_finished() {
+                return Poll::Ready(None);
+            }
+            let error = match ready!(next_chunk(cx)) {
+                Some(Ok(chunk)) => {
+                    self.feed(chunk);
+                    continue;
+                }
+                Some(Err(e)) => self.input_failed(e),
+                None => self.input_ended(),
+            };
+            if let Some(e) = error {
+                return Poll::Ready(Some(Err(e)));
+            }
+        }
     }
 
     fn finish(&mut self) {

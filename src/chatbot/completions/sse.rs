@@ -8,7 +8,7 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 /// Decodes a completion stream (`text/event-stream` bytes) into its events.
 ///
@@ -75,24 +75,8 @@ impl Stream for DecodeEvents {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        loop {
-            if let Some(item) = this.decoder.next_event() {
-                return Poll::Ready(Some(item));
-            }
-            if this.decoder.is_finished() {
-                return Poll::Ready(None);
-            }
-            let error = match ready!(this.input.poll_next_unpin(cx)) {
-                Some(Ok(chunk)) => {
-                    this.decoder.feed(chunk);
-                    continue;
-                }
-                Some(Err(e)) => this.decoder.input_failed(e),
-                None => this.decoder.input_ended(),
-            };
-            if let Some(e) = error {
-                return Poll::Ready(Some(Err(e)));
-            }
-        }
+        let input = &mut this.input;
+        this.decoder
+            .poll_next_event(cx, |cx| input.poll_next_unpin(cx))
     }
 }

@@ -249,34 +249,16 @@ fn poll_events(
     drain_deadline: &mut Option<Pin<Box<Sleep>>>,
     cx: &mut Context<'_>,
 ) -> Poll<Option<Result<Completion, Error>>> {
-    loop {
-        if let Some(item) = decoder.next_event() {
-            return Poll::Ready(Some(item));
-        }
-        if decoder.is_finished() {
-            return Poll::Ready(None);
-        }
-        let error = match body.poll_chunk(cx) {
-            Poll::Ready(Some(Ok(chunk))) => {
-                decoder.feed(chunk);
-                continue;
+    match decoder.poll_next_event(cx, |cx| body.poll_chunk(cx)) {
+        Poll::Pending if decoder.is_draining() => {
+            let deadline =
+                drain_deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(DRAIN_TIMEOUT)));
+            match deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
             }
-            Poll::Ready(Some(Err(e))) => decoder.input_failed(e),
-            Poll::Ready(None) => decoder.input_ended(),
-            Poll::Pending => {
-                if decoder.is_draining() {
-                    let deadline = drain_deadline
-                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(DRAIN_TIMEOUT)));
-                    if deadline.as_mut().poll(cx).is_ready() {
-                        return Poll::Ready(None);
-                    }
-                }
-                return Poll::Pending;
-            }
-        };
-        if let Some(e) = error {
-            return Poll::Ready(Some(Err(e)));
         }
+        other => other,
     }
 }
 
