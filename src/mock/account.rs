@@ -3,7 +3,11 @@
 
 use super::catalog::{id_is, now};
 use super::front::{detail, field_errors, RequestInfo};
-use super::{lock, paging::numbered_page, validate, Shared};
+use super::{
+    lock,
+    paging::{numbered_page, offset_page},
+    validate, Shared,
+};
 use crate::types::{
     ChatbotUpdate, Contact, ContactCreate, ContactUpdate, IdNameInput, NamedRef, Ref,
 };
@@ -30,71 +34,29 @@ pub(crate) fn not_found() -> Response {
 /// when the request names `limit` or `offset` and no `page`, the page in that form (as DRF's
 /// `LimitOffsetPagination`, which the vendor's contacts examples use), with links in it too.
 pub(crate) fn numbered<T: Serialize>(shared: &Shared, info: &RequestInfo, items: &[T]) -> Response {
-    let size = info.query.page_size(shared.config.page_size);
-    if info.query.get("page").is_none()
-        && (info.query.get("limit").is_some() || info.query.get("offset").is_some())
+    let query = &info.query;
+    let size = query.page_size(shared.config.page_size);
+    let (page, key, query) = if query.get("page").is_none()
+        && (query.get("limit").is_some() || query.get("offset").is_some())
     {
-        return limit_offset(shared, info, items, size);
-    }
-    let Some(page) = numbered_page(items.len(), info.query.get("page"), size) else {
-        return detail(StatusCode::NOT_FOUND, "Invalid page.");
+        let limit = query.size("limit", size);
+        let offset = query.get("offset").and_then(|v| v.trim().parse().ok());
+        let page = offset_page(items.len(), offset.unwrap_or(0), limit);
+        (page, "offset", query.with("limit", limit.to_string()))
+    } else {
+        let Some(page) = numbered_page(items.len(), query.get("page"), size) else {
+            return detail(StatusCode::NOT_FOUND, "Invalid page.");
+        };
+        (page, "page", query.clone())
     };
     let link = |n: Option<usize>| {
-        n.map(|n| {
-            info.query
-                .link(&shared.origin, &info.path, "page", Some(&n.to_string()))
-        })
+        n.map(|n| query.link(&shared.origin, &info.path, key, Some(&n.to_string())))
     };
     Json(json!({
         "count": items.len(),
         "next": link(page.next),
         "previous": link(page.previous),
         "results": &items[page.start..page.end],
-    }))
-    .into_response()
-}
-
-/// The limit/offset form of [`numbered`]: `limit` items (a positive integer, capped as
-/// `pageSize` is; `default` otherwise) from `offset` (0 when absent or not a number).
-fn limit_offset<T: Serialize>(
-    shared: &Shared,
-    info: &RequestInfo,
-    items: &[T],
-    default: usize,
-) -> Response {
-    let number = |key: &str| {
-        info.query
-            .get(key)
-            .and_then(|v| v.trim().parse::<usize>().ok())
-    };
-    let limit = number("limit")
-        .filter(|n| *n > 0)
-        .map_or(default, |n| n.min(super::paging::MAX_PAGE_SIZE));
-    let offset = number("offset").unwrap_or(0);
-    let start = offset.min(items.len());
-    let end = start.saturating_add(limit).min(items.len());
-    let link = |offset: usize| {
-        let query = super::paging::Query(
-            info.query
-                .0
-                .iter()
-                .filter(|(k, _)| k != "limit")
-                .cloned()
-                .chain([("limit".to_string(), limit.to_string())])
-                .collect(),
-        );
-        query.link(
-            &shared.origin,
-            &info.path,
-            "offset",
-            Some(&offset.to_string()),
-        )
-    };
-    Json(json!({
-        "count": items.len(),
-        "next": (end < items.len()).then(|| link(end)),
-        "previous": (start > 0).then(|| link(start.saturating_sub(limit))),
-        "results": &items[start..end],
     }))
     .into_response()
 }

@@ -46,11 +46,24 @@ impl Query {
 
     /// The page size: `pageSize` when it is a positive integer (capped), else `default`.
     pub(crate) fn page_size(&self, default: usize) -> usize {
-        self.get("pageSize")
+        self.size("pageSize", default)
+    }
+
+    /// A number of items: `key` when it is a positive integer (capped), else `default`.
+    pub(crate) fn size(&self, key: &str, default: usize) -> usize {
+        self.get(key)
             .and_then(|v| v.trim().parse::<usize>().ok())
             .filter(|n| *n > 0)
             .map_or(default, |n| n.min(MAX_PAGE_SIZE))
             .max(1)
+    }
+
+    /// This query with `key` set to `value` (in place of any value it had).
+    pub(crate) fn with(&self, key: &str, value: String) -> Query {
+        let mut pairs: Vec<(String, String)> =
+            self.0.iter().filter(|(k, _)| k != key).cloned().collect();
+        pairs.push((key.to_string(), value));
+        Query(pairs)
     }
 
     /// An absolute URL for `path` with this query, where `key` is set to `value` (or removed).
@@ -210,6 +223,20 @@ pub(crate) struct NumberedPage {
     pub(crate) previous: Option<usize>,
 }
 
+/// The `limit` items of `len` from `offset` (past the end: none), as DRF's
+/// `LimitOffsetPagination`: `next` and `previous` are offsets.
+pub(crate) fn offset_page(len: usize, offset: usize, limit: usize) -> NumberedPage {
+    let limit = limit.max(1);
+    let start = offset.min(len);
+    let end = start.saturating_add(limit).min(len);
+    NumberedPage {
+        start,
+        end,
+        next: (end < len).then_some(end),
+        previous: (start > 0).then(|| start.saturating_sub(limit)),
+    }
+}
+
 /// Page `page` (from 1) of `len` items; `None` for a page that does not exist ("Invalid page.").
 /// Page 1 of an empty list exists.
 pub(crate) fn numbered_page(len: usize, page: Option<&str>, size: usize) -> Option<NumberedPage> {
@@ -263,6 +290,20 @@ mod tests {
         let back = cursor_page(&seqs, Some(Cursor::Before(4)), 3);
         assert_eq!(&seqs[back.start..back.end], &[7, 6, 5]);
         assert_eq!(back.previous, None);
+    }
+
+    #[test]
+    fn offset_pages() {
+        let p = offset_page(7, 3, 3);
+        assert_eq!(
+            (p.start, p.end, p.next, p.previous),
+            (3, 6, Some(6), Some(0))
+        );
+        let p = offset_page(7, 6, 3);
+        assert_eq!((p.start, p.end, p.next, p.previous), (6, 7, None, Some(3)));
+        let p = offset_page(7, 99, 3);
+        assert_eq!((p.start, p.end, p.next), (7, 7, None));
+        assert_eq!(offset_page(0, 0, 0).end, 0);
     }
 
     #[test]
