@@ -58,7 +58,7 @@ enum Next<K> {
 
 /// Loop detection: the cursors seen so far (as hashes, so memory stays small on long
 /// listings) and the current run of empty pages.
-struct Guard {
+pub(crate) struct Guard {
     hasher: RandomState,
     seen: HashSet<u64>,
     empty_run: u32,
@@ -74,7 +74,7 @@ impl Guard {
     }
 
     /// Records `cursor`; false when it was seen before.
-    fn first_time(&mut self, cursor: &str) -> bool {
+    pub(crate) fn first_time(&mut self, cursor: &str) -> bool {
         self.seen.insert(self.hasher.hash_one(cursor))
     }
 
@@ -89,45 +89,74 @@ impl Guard {
     }
 }
 
+/// The lazy stream of a listing's pages, one at a time: `fetch(&key)` requests a page (`first`
+/// first), and `next_key(&page, key, &mut guard)` names the page that follows (`None`: the
+/// end), or the loop the page reveals, which is yielded after the page, ending the stream. An
+/// error of a request is yielded once and ends the stream too.
+pub(crate) fn follow<P, K, F, Fut, N>(
+    first: K,
+    fetch: F,
+    next_key: N,
+) -> futures::stream::BoxStream<'static, Result<P, Error>>
+where
+    P: Send + 'static,
+    K: Send + 'static,
+    F: Fn(&K) -> Fut + Send + Sync + 'static,
+    Fut: std::future::IntoFuture<Output = Result<P, Error>>,
+    Fut::IntoFuture: Send,
+    N: Fn(&P, K, &mut Guard) -> Result<Option<K>, Error> + Send + Sync + 'static,
+{
+    let state = (fetch, next_key, Next::Fetch(first), Guard::new());
+    stream::unfold(state, |(fetch, next_key, next, mut guard)| async move {
+        let key = match next {
+            Next::Fetch(key) => key,
+            Next::Fail(e) => return Some((Err(e), (fetch, next_key, Next::Done, guard))),
+            Next::Done => return None,
+        };
+        let page = match fetch(&key).await {
+            Ok(page) => page,
+            Err(e) => return Some((Err(e), (fetch, next_key, Next::Done, guard))),
+        };
+        let next = match next_key(&page, key, &mut guard) {
+            Ok(Some(key)) => Next::Fetch(key),
+            Ok(None) => Next::Done,
+            Err(e) => Next::Fail(e),
+        };
+        Some((Ok(page), (fetch, next_key, next, guard)))
+    })
+    .fuse()
+    .boxed()
+}
+
 /// The pages of a cursor listing, where `fetch(cursor)` is the call for one page.
 pub(super) fn cursor_pages<P, F>(fetch: F) -> Pages<P>
 where
     P: Page,
     F: Fn(Option<String>) -> Call<P> + Send + Sync + 'static,
 {
-    let state = (fetch, Next::Fetch(None::<String>), Guard::new());
-    let inner = stream::unfold(state, |(fetch, next, mut guard)| async move {
-        let cursor = match next {
-            Next::Fetch(cursor) => cursor,
-            Next::Fail(e) => return Some((Err(e), (fetch, Next::Done, guard))),
-            Next::Done => return None,
-        };
-        let page = match fetch(cursor).await {
-            Ok(page) => page,
-            Err(e) => return Some((Err(e), (fetch, Next::Done, guard))),
-        };
-        let next = match page.next_url() {
-            None => Next::Done,
-            Some(url) => match cursor_of(url) {
+    let inner = follow(
+        None::<String>,
+        move |cursor: &Option<String>| fetch(cursor.clone()),
+        |page: &P, _, guard| {
+            let Some(url) = page.next_url() else {
+                return Ok(None);
+            };
+            match cursor_of(url) {
                 None => {
                     tracing::warn!(
                         next = url,
                         "the next page's URL names no cursor; the listing ends here"
                     );
-                    Next::Done
+                    Ok(None)
                 }
-                Some(c) if !guard.first_time(&c) => Next::Fail(Error::PaginationLoop { cursor: c }),
-                Some(c) if !guard.page(page.items().is_empty()) => {
-                    Next::Fail(Error::PaginationLoop { cursor: c })
+                Some(c) if !guard.first_time(&c) || !guard.page(page.items().is_empty()) => {
+                    Err(Error::PaginationLoop { cursor: c })
                 }
-                Some(c) => Next::Fetch(Some(c)),
-            },
-        };
-        Some((Ok(page), (fetch, next, guard)))
-    });
-    Pages {
-        inner: inner.fuse().boxed(),
-    }
+                Some(c) => Ok(Some(Some(c))),
+            }
+        },
+    );
+    Pages { inner }
 }
 
 /// Which page of a page-number listing to request next.
@@ -196,39 +225,26 @@ where
     P: Page,
     F: Fn(PageKey) -> Call<P> + Send + Sync + 'static,
 {
-    let state = (fetch, Next::Fetch(PageKey::Number(1)), Guard::new());
-    let inner = stream::unfold(state, |(fetch, next, mut guard)| async move {
-        let key = match next {
-            Next::Fetch(key) => key,
-            Next::Fail(e) => return Some((Err(e), (fetch, Next::Done, guard))),
-            Next::Done => return None,
-        };
-        let page = match fetch(key).await {
-            Ok(page) => page,
-            Err(e) => return Some((Err(e), (fetch, Next::Done, guard))),
-        };
-        let next = match page.next_url() {
-            None => Next::Done,
-            Some(url) => match key.following(url, page.items().len()) {
-                // A key seen before (a server that goes back and forth between the two forms)
-                // or too many empty pages is a loop too.
-                Ok(following)
-                    if guard.first_time(&following.to_string())
-                        && guard.page(page.items().is_empty()) =>
-                {
-                    Next::Fetch(following)
-                }
-                Ok(following) => Next::Fail(Error::PaginationLoop {
+    let inner = follow(
+        PageKey::Number(1),
+        move |key: &PageKey| fetch(*key),
+        |page: &P, key: PageKey, guard| {
+            let Some(url) = page.next_url() else {
+                return Ok(None);
+            };
+            let following = key.following(url, page.items().len())?;
+            // A key seen before (a server that goes back and forth between the two forms) or
+            // too many empty pages is a loop too.
+            if guard.first_time(&following.to_string()) && guard.page(page.items().is_empty()) {
+                Ok(Some(following))
+            } else {
+                Err(Error::PaginationLoop {
                     cursor: following.to_string(),
-                }),
-                Err(e) => Next::Fail(e),
-            },
-        };
-        Some((Ok(page), (fetch, next, guard)))
-    });
-    Pages {
-        inner: inner.fuse().boxed(),
-    }
+                })
+            }
+        },
+    );
+    Pages { inner }
 }
 
 impl std::fmt::Display for PageKey {

@@ -65,6 +65,7 @@ mod engine;
 mod listing;
 
 pub use engine::cursor_of;
+pub(crate) use engine::follow;
 pub use listing::Listing;
 
 pub(crate) mod sealed {

@@ -3,7 +3,7 @@
 use crate::call::{call_option_setters, CallOptions};
 use crate::transport::{self, Request, Waits};
 use crate::{Client, Error, Items, Pages, Response};
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{StreamExt, TryStreamExt};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -78,40 +78,26 @@ impl ApiRequest {
     /// again, so the key never goes to another host. A repeated `next` ends with
     /// [`Error::PaginationLoop`].
     pub fn pages(self) -> Pages<Value> {
-        enum Next {
-            Fetch(Option<String>),
-            Fail(Error),
-            Done,
-        }
-        let state = (self, Next::Fetch(None), std::collections::HashSet::new());
-        let inner = stream::unfold(state, |(this, next, mut seen)| async move {
-            let query = match next {
-                Next::Fetch(query) => query,
-                Next::Fail(e) => return Some((Err(e), (this, Next::Done, seen))),
-                Next::Done => return None,
-            };
-            let mut request = this.clone();
-            if let Some(query) = &query {
-                request.options.query.retain(|(k, _)| !query_has(query, k));
-                request
-                    .options
-                    .query
-                    .extend(url::form_urlencoded::parse(query.as_bytes()).into_owned());
-            }
-            let page = match request.send().await {
-                Ok(page) => page.into_inner(),
-                Err(e) => return Some((Err(e), (this, Next::Done, seen))),
-            };
-            let next = match next_query(&page) {
-                None => Next::Done,
-                Some(q) if !seen.insert(q.clone()) => {
-                    Next::Fail(Error::PaginationLoop { cursor: q })
+        let inner = crate::pagination::follow(
+            None::<String>,
+            move |query: &Option<String>| {
+                let mut request = self.clone();
+                if let Some(query) = query {
+                    request.options.query.retain(|(k, _)| !query_has(query, k));
+                    request
+                        .options
+                        .query
+                        .extend(url::form_urlencoded::parse(query.as_bytes()).into_owned());
                 }
-                Some(q) => Next::Fetch(Some(q)),
-            };
-            Some((Ok(page), (this, next, seen)))
-        });
-        Pages::from_stream(inner.fuse().boxed())
+                async move { request.send().await.map(Response::into_inner) }
+            },
+            |page: &Value, _, guard| match next_query(page) {
+                None => Ok(None),
+                Some(q) if !guard.first_time(&q) => Err(Error::PaginationLoop { cursor: q }),
+                Some(q) => Ok(Some(Some(q))),
+            },
+        );
+        Pages::from_stream(inner)
     }
 
     /// Every item (`results` entry) of every page; see [`pages`](Self::pages).
