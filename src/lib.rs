@@ -45,6 +45,7 @@ mod client;
 mod deadline;
 mod error;
 pub mod generated;
+mod json;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod operation;
@@ -100,6 +101,14 @@ pub mod __fuzz {
             retry_after: crate::retry::retry_after(headers),
         }));
         policy.delay(retry, true, &error)
+    }
+
+    /// A response body decoded as the SDK decodes every JSON response (one UTF-8 check, then
+    /// `serde_json`; an empty body reads as `null`).
+    pub fn decode_response<T: serde::de::DeserializeOwned>(
+        bytes: &[u8],
+    ) -> Result<T, crate::Error> {
+        crate::transport::decode(bytes, "fuzz")
     }
 
     /// The file name of a `Content-Disposition` header value.

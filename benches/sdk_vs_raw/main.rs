@@ -24,7 +24,7 @@
 //! `SDK_VS_RAW_QUICK=1` runs everything at a tenth of the size (a smoke test).
 //! `SDK_VS_RAW_PROFILE=sdk|sse-stream|eventsource-stream|bytes` streams through one pipeline,
 //! `get-sdk|get-raw|get-sdk-64|get-raw-64` runs one side of the request test, `page-sdk|page-raw`
-//! one side of the pagination test: targets for `perf record`.
+//! one side of the pagination test, `decodes` the decoding rows alone: targets for `perf record`.
 
 mod baseline;
 mod measure;
@@ -174,6 +174,12 @@ fn main() {
 
 /// One part only, five times: a target for `perf record`.
 fn profile(env: &Env, which: &str, div: u64) {
+    if which == "decodes" {
+        for (what, sdk_ns, sdk_allocs, raw_ns, raw_allocs) in sizes::decodes(1_000_000 / div) {
+            eprintln!("{what}: SDK {sdk_ns:.0} ns / {sdk_allocs:.2}, hand-written {raw_ns:.0} ns / {raw_allocs:.2}");
+        }
+        return;
+    }
     if let Some(pipeline) = streaming::Pipeline::from_name(which) {
         for _ in 0..5 {
             let meter = measure::Meter::start();

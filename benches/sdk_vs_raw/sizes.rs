@@ -141,8 +141,8 @@ pub fn decodes(n: u64) -> Vec<Decode> {
     let (conv_ns, conv_allocs, raw_conv_ns, raw_conv_allocs) = paired(
         n / 20,
         &conversation,
-        |j| serde_json::from_str::<Box<Conversation>>(j).unwrap(),
-        |j| serde_json::from_str::<baseline::Conversation>(j).unwrap(),
+        |j| maiagent::__fuzz::decode_response::<Box<Conversation>>(j.as_bytes()).unwrap(),
+        |j| serde_json::from_slice::<baseline::Conversation>(j.as_bytes()).unwrap(),
     );
     let prebuilt = crate::server::Prebuilt {
         conversation: Vec::new(),
@@ -154,19 +154,19 @@ pub fn decodes(n: u64) -> Vec<Decode> {
     let (page_ns, page_allocs, raw_page_ns, raw_page_allocs) = paired(
         n / 1000,
         &page,
-        |j| serde_json::from_str::<MessagePage>(j).unwrap(),
-        |j| serde_json::from_str::<baseline::Page>(j).unwrap(),
+        |j| maiagent::__fuzz::decode_response::<MessagePage>(j.as_bytes()).unwrap(),
+        |j| serde_json::from_slice::<baseline::Page>(j.as_bytes()).unwrap(),
     );
     vec![
         (
-            "GET response into `Box<Conversation>` as `Call::send` decodes it (baseline: plain struct)",
+            "GET response bytes into `Box<Conversation>` as `Call::send` decodes them (baseline: `serde_json::from_slice` into a plain struct)",
             conv_ns,
             conv_allocs,
             raw_conv_ns,
             raw_conv_allocs,
         ),
         (
-            "page of 100 messages into `MessagePage` (baseline: plain struct)",
+            "page of 100 messages, bytes into `MessagePage` as a listing decodes them (baseline: `from_slice` into a plain struct)",
             page_ns,
             page_allocs,
             raw_page_ns,

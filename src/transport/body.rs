@@ -79,38 +79,13 @@ pub(crate) fn read_json_boxed<T: DeserializeOwned>(
     read_limited(response, limit).map(move |bytes| decode(&bytes?, operation))
 }
 
-/// Decodes `bytes` as the response of `operation`.
-///
-/// The value is decoded straight from the bytes; only when that fails are they decoded once more
-/// with the path of every field tracked (which allocates per field), so that the error can name
-/// the failing field.
+/// Decodes `bytes` as the response of `operation`: an empty body (204 No Content) reads as
+/// `null`, which `()`, options and JSON values decode.
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], operation: &str) -> Result<T, Error> {
-    // An empty body (204 No Content) reads as `null`: `()`, options and JSON values decode it.
     let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"null"
     } else {
         bytes
     };
-    match serde_json::from_slice(bytes) {
-        Ok(value) => Ok(value),
-        Err(_) => decode_tracking_path(bytes, operation),
-    }
-}
-
-/// [`decode`] with the failing field's path in the error.
-#[cold]
-fn decode_tracking_path<T: DeserializeOwned>(bytes: &[u8], operation: &str) -> Result<T, Error> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let what = if path.is_empty() || path == "." {
-            format!("the response of {operation}")
-        } else {
-            format!("the response of {operation} at `{path}`")
-        };
-        Error::decode(&what, bytes, e.into_inner())
-    })?;
-    de.end()
-        .map_err(|e| Error::decode(&format!("the response of {operation}"), bytes, e))?;
-    Ok(value)
+    crate::json::decode(bytes, || format!("the response of {operation}"))
 }

@@ -7,7 +7,7 @@
 mod attempts;
 mod body;
 
-pub(crate) use body::{read_json, read_json_boxed};
+pub(crate) use body::{decode, read_json, read_json_boxed};
 
 use crate::call::CallOptions;
 use crate::deadline::deadline_after;

@@ -44,20 +44,5 @@ const SEEN_CAPACITY: usize = 10_000;
 /// A body that does not decode gives [`Error::Decode`], whose message names the field and why
 /// (`sender.id: invalid type: boolean ...`).
 pub fn decode(body: &[u8]) -> Result<Message, Error> {
-    // Straight from the bytes; only a failure is decoded again with the path of every field
-    // tracked (which allocates per field), to name the failing one.
-    if let Ok(message) = serde_json::from_slice(body) {
-        return Ok(message);
-    }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let message: Message = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let what = match e.path().to_string() {
-            path if path == "." => "the webhook body".to_string(),
-            path => format!("the webhook body at `{path}`"),
-        };
-        Error::decode(&what, body, e.into_inner())
-    })?;
-    de.end()
-        .map_err(|e| Error::decode("the webhook body", body, e))?;
-    Ok(message)
+    crate::json::decode(body, || "the webhook body".to_string())
 }

@@ -283,12 +283,12 @@ fn poll_whole(
             Some(Err(e)) => return Poll::Ready(Some(Err(e))),
             None => {
                 let buffer = json.take().unwrap_or_default();
-                let reply = serde_json::from_slice::<Completion>(&buffer)
-                    .map(|reply| Completion {
-                        done: true,
-                        ..reply
-                    })
-                    .map_err(|e| Error::decode("the completion", &buffer, e));
+                let reply =
+                    crate::json::decode::<Completion>(&buffer, || "the completion".to_string())
+                        .map(|reply| Completion {
+                            done: true,
+                            ..reply
+                        });
                 return Poll::Ready(Some(reply));
             }
         }
