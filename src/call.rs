@@ -10,9 +10,14 @@ use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::time::Duration;
 
-/// Options that one call may set over the client's defaults.
+/// Options that one call may set over the client's defaults. Most calls set none: the options
+/// are then a null pointer, so that a call (and the future that sends it) stays small.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct CallOptions {
+pub(crate) struct CallOptions(Option<Box<Options>>);
+
+/// The options a call has set.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Options {
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) deadline: Option<Duration>,
@@ -22,19 +27,48 @@ pub(crate) struct CallOptions {
 }
 
 impl CallOptions {
+    /// The options, to set one.
+    pub(crate) fn set(&mut self) -> &mut Options {
+        self.0.get_or_insert_with(Box::default)
+    }
+
     /// This call's retry policy, or the client's.
     pub(crate) fn retry_policy<'a>(&'a self, settings: &'a Settings) -> &'a RetryPolicy {
-        self.retry.as_ref().unwrap_or(&settings.retry)
+        self.0
+            .as_ref()
+            .and_then(|o| o.retry.as_ref())
+            .unwrap_or(&settings.retry)
     }
 
     /// This call's timeout of each attempt, or the client's request timeout.
     pub(crate) fn timeout(&self, settings: &Settings) -> Option<Duration> {
-        self.timeout.or(settings.request_timeout)
+        self.0
+            .as_ref()
+            .and_then(|o| o.timeout)
+            .or(settings.request_timeout)
     }
 
     /// This call's response-size limit, or the client's.
     pub(crate) fn max_response_size(&self, settings: &Settings) -> u64 {
-        self.max_response_size.unwrap_or(settings.max_response_size)
+        self.0
+            .as_ref()
+            .and_then(|o| o.max_response_size)
+            .unwrap_or(settings.max_response_size)
+    }
+
+    /// The deadline of the whole call, if one is set.
+    pub(crate) fn deadline(&self) -> Option<Duration> {
+        self.0.as_ref().and_then(|o| o.deadline)
+    }
+
+    /// The headers this call adds.
+    pub(crate) fn headers(&self) -> &[(HeaderName, HeaderValue)] {
+        self.0.as_ref().map_or(&[], |o| o.headers.as_slice())
+    }
+
+    /// The query parameters this call adds.
+    pub(crate) fn query(&self) -> &[(String, String)] {
+        self.0.as_ref().map_or(&[], |o| o.query.as_slice())
     }
 }
 
@@ -44,7 +78,7 @@ macro_rules! call_option_setters {
     ($(#[$timeout_doc:meta])*) => {
         /// The retry policy of this request only (the client's otherwise).
         pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
-            self.options.retry = Some(policy);
+            self.options.set().retry = Some(policy);
             self
         }
 
@@ -53,7 +87,7 @@ macro_rules! call_option_setters {
         /// `Duration::MAX` means no timeout.
         $(#[$timeout_doc])*
         pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-            self.options.timeout = Some(timeout);
+            self.options.set().timeout = Some(timeout);
             self
         }
 
@@ -61,14 +95,14 @@ macro_rules! call_option_setters {
         /// past it the request ends with [`Error::Timeout`]($crate::Error::Timeout).
         /// `Duration::MAX` means no deadline (the default).
         pub fn deadline(mut self, after: std::time::Duration) -> Self {
-            self.options.deadline = Some(after);
+            self.options.set().deadline = Some(after);
             self
         }
 
         /// The largest response body accepted for this request, in bytes (the client's
         /// [`max_response_size`]($crate::ClientBuilder::max_response_size) otherwise).
         pub fn max_response_size(mut self, bytes: u64) -> Self {
-            self.options.max_response_size = Some(bytes);
+            self.options.set().max_response_size = Some(bytes);
             self
         }
 
@@ -78,13 +112,13 @@ macro_rules! call_option_setters {
             name: reqwest::header::HeaderName,
             value: reqwest::header::HeaderValue,
         ) -> Self {
-            self.options.headers.push((name, value));
+            self.options.set().headers.push((name, value));
             self
         }
 
         /// A query parameter sent with this request only, beside the ones the SDK sends.
         pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-            self.options.query.push((name.into(), value.into()));
+            self.options.set().query.push((name.into(), value.into()));
             self
         }
     };

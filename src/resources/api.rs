@@ -47,7 +47,7 @@ impl Client {
 impl ApiRequest {
     /// Adds a query parameter.
     pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query.push((name.into(), value.into()));
+        self.options.set().query.push((name.into(), value.into()));
         self
     }
 
@@ -83,11 +83,9 @@ impl ApiRequest {
             move |query: &Option<String>| {
                 let mut request = self.clone();
                 if let Some(query) = query {
-                    request.options.query.retain(|(k, _)| !query_has(query, k));
-                    request
-                        .options
-                        .query
-                        .extend(url::form_urlencoded::parse(query.as_bytes()).into_owned());
+                    let extra = &mut request.options.set().query;
+                    extra.retain(|(k, _)| !query_has(query, k));
+                    extra.extend(url::form_urlencoded::parse(query.as_bytes()).into_owned());
                 }
                 async move { request.send().await.map(Response::into_inner) }
             },

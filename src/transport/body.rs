@@ -2,32 +2,50 @@
 
 use crate::Error;
 use bytes::{Bytes, BytesMut};
-use futures::FutureExt;
+use futures::{FutureExt, StreamExt};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 
 /// Reads the whole body of `response`, failing with [`Error::ResponseTooLarge`] as soon as it
 /// (or its `Content-Length`) exceeds `limit` bytes: memory stays bounded by the limit whatever
 /// the server sends.
-pub(crate) async fn read_limited(
-    mut response: reqwest::Response,
+///
+/// Not an `async fn`: the response is turned into its body stream before the future is made,
+/// so the future holds the stream alone (an `async fn` keeps its arguments, here the whole
+/// response with its headers, in every state).
+pub(crate) fn read_limited(
+    response: reqwest::Response,
     limit: u64,
-) -> Result<Bytes, Error> {
-    if let Some(length) = response.content_length() {
-        if length > limit {
-            return Err(Error::ResponseTooLarge {
-                limit,
-                received: 0,
-                announced: Some(length),
-            });
+) -> impl Future<Output = Result<Bytes, Error>> {
+    let announced = response.content_length();
+    let chunks = response.bytes_stream();
+    async move {
+        if let Some(length) = announced {
+            if length > limit {
+                return Err(Error::ResponseTooLarge {
+                    limit,
+                    received: 0,
+                    announced: Some(length),
+                });
+            }
         }
+        let expected = announced.unwrap_or(0).min(limit);
+        read_chunks(std::pin::pin!(chunks), limit, expected).await
     }
-    let expected = response.content_length().unwrap_or(0).min(limit);
+}
+
+/// The chunks of a body, `limit` bytes at most; `expected` is the announced length.
+async fn read_chunks(
+    mut chunks: std::pin::Pin<&mut impl futures::Stream<Item = reqwest::Result<Bytes>>>,
+    limit: u64,
+    expected: u64,
+) -> Result<Bytes, Error> {
     // A body that arrives in one chunk (most JSON answers) is kept as that chunk, not copied.
     let mut first: Option<Bytes> = None;
     let mut body = BytesMut::new();
     let mut received: u64 = 0;
-    while let Some(chunk) = response.chunk().await.map_err(Error::from_transport)? {
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(Error::from_transport)?;
         received = received.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
         if received > limit {
             return Err(Error::ResponseTooLarge {

@@ -176,7 +176,6 @@ where
         latency_ms = field::Empty,
     );
     let traced = !span.is_disabled();
-    let started = traced.then(std::time::Instant::now);
     let call = attempts::Attempts {
         client,
         request,
@@ -185,18 +184,21 @@ where
         waits,
         span: traced.then_some(&span),
         deadline: options
-            .deadline
+            .deadline()
             .and_then(|after| Some((deadline_after(after)?, after))),
     };
+    if !traced {
+        // Nothing listens: the attempts run without the span entered around each poll.
+        return call.run(&read).await;
+    }
+    let started = std::time::Instant::now();
     let result = call.run(&read).instrument(span.clone()).await;
-    if let Some(started) = started {
-        span.record(
-            "latency_ms",
-            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        );
-        if let Err(e) = &result {
-            tracing::debug!(parent: &span, error = %e, "MaiAgent request failed");
-        }
+    span.record(
+        "latency_ms",
+        u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    );
+    if let Err(e) = &result {
+        tracing::debug!(parent: &span, error = %e, "MaiAgent request failed");
     }
     result
 }

@@ -72,6 +72,9 @@ fn from_json_raw_value<T: FromScalar, E: de::Error>(raw: &str) -> Result<T, E> {
             T::from_text(Cow::Owned(text), false)
         }
         Some(b'-' | b'0'..=b'9') => T::from_text(Cow::Borrowed(raw), true),
+        // Flags: `serde_json` hands the literal over without whitespace.
+        Some(b't') if raw == "true" => T::from_bool(true),
+        Some(b'f') if raw == "false" => T::from_bool(false),
         _ => from_raw_json(raw),
     }
 }
