@@ -211,6 +211,23 @@ mod tests {
         }
         assert_eq!(path, expected);
     }
+
+    #[test]
+    fn every_path_starts_with_a_literal_segment() {
+        // The transport resolves a filled-in path against the base URL: a first segment that
+        // is literal (no parameter, no `:`) can never read as a scheme or a host.
+        for op in Operation::ALL {
+            let path = op.spec().path;
+            let first = path.split('/').next().unwrap_or_default();
+            assert!(
+                !first.is_empty()
+                    && first
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{op}: {path}"
+            );
+        }
+    }
 }
 
 include!(concat!(env!("OUT_DIR"), "/maiagent_operations.rs"));

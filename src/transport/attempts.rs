@@ -200,7 +200,7 @@ impl Attempts<'_> {
         let mut http_request = match request.operation {
             // An operation's path is made of the template and percent-encoded segments: it
             // is joined to the parsed base URL without parsing the whole URL again.
-            Some(_) => reqwest::Request::new(request.method.clone(), self.operation_url()),
+            Some(_) => reqwest::Request::new(request.method.clone(), self.operation_url()?),
             // A raw path (which may carry its own query) is parsed with the base URL.
             None => {
                 let mut builder = client.http().request(
@@ -217,7 +217,9 @@ impl Attempts<'_> {
             }
         };
         let headers = http_request.headers_mut();
-        headers.append(ACCEPT, HeaderValue::from_static(request.accept));
+        // `insert` on the fresh map: the same code reqwest runs for its own headers (warm in
+        // the instruction cache), where `append` is code of its own.
+        headers.insert(ACCEPT, HeaderValue::from_static(request.accept));
         if let Some(body) = &request.body {
             let media = match &request.content_type {
                 Some(media) => HeaderValue::from_str(media).map_err(|e| Error::InvalidRequest {
@@ -225,7 +227,7 @@ impl Attempts<'_> {
                 })?,
                 None => HeaderValue::from_static("application/json"),
             };
-            headers.append(CONTENT_TYPE, media);
+            headers.insert(CONTENT_TYPE, media);
             *http_request.body_mut() = Some(body.clone().into());
         }
         let headers = http_request.headers_mut();
@@ -236,14 +238,18 @@ impl Attempts<'_> {
         Ok(http_request)
     }
 
-    /// The URL of an operation's request: the base URL with the path and the query appended.
-    fn operation_url(&self) -> Url {
-        let base = self.client.base_url();
-        let mut url = base.clone();
-        let mut path = String::with_capacity(base.path().len() + self.path.len());
-        path.push_str(base.path());
-        path.push_str(self.path);
-        url.set_path(&path);
+    /// The URL of an operation's request: the path (the template and percent-encoded
+    /// segments) resolved against the parsed base URL, then the query appended. Resolving a
+    /// relative path runs the URL parser that reqwest runs on every request anyway (warm in the
+    /// instruction cache), and parses neither scheme nor host again.
+    fn operation_url(&self) -> Result<Url, Error> {
+        let mut url =
+            self.client
+                .base_url()
+                .join(self.path)
+                .map_err(|e| Error::InvalidRequest {
+                    message: format!("invalid path {:?}: {e}", self.path),
+                })?;
         let (query, extra) = (&self.request.query, self.options.query());
         if !query.is_empty() || !extra.is_empty() {
             let mut pairs = url.query_pairs_mut();
@@ -258,7 +264,7 @@ impl Attempts<'_> {
                 url.set_query(None);
             }
         }
-        url
+        Ok(url)
     }
 }
 

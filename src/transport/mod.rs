@@ -175,24 +175,40 @@ where
         request_id = field::Empty,
         latency_ms = field::Empty,
     );
-    let traced = !span.is_disabled();
     let call = attempts::Attempts {
         client,
         request,
         path,
         options,
         waits,
-        span: traced.then_some(&span),
+        span: None,
         deadline: options
             .deadline()
             .and_then(|after| Some((deadline_after(after)?, after))),
     };
-    if !traced {
-        // Nothing listens: the attempts run without the span entered around each poll.
+    if span.is_disabled() {
+        // Nothing listens: no span is kept in the call's future or entered around each poll.
+        drop(span);
         return call.run(&read).await;
     }
+    // A subscriber listens: the traced call is boxed, so that its span, timing and wrapper
+    // take no room in the future of every call.
+    Box::pin(traced(call, span, &read)).await
+}
+
+/// [`execute`]'s attempts inside `span`, which records the call's latency and error.
+async fn traced<T, F, Fut>(
+    mut call: attempts::Attempts<'_>,
+    span: tracing::Span,
+    read: &F,
+) -> Result<T, Error>
+where
+    F: Fn(reqwest::Response) -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
     let started = std::time::Instant::now();
-    let result = call.run(&read).instrument(span.clone()).await;
+    call.span = Some(&span);
+    let result = call.run(read).instrument(span.clone()).await;
     span.record(
         "latency_ms",
         u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
