@@ -24,7 +24,8 @@
 //! `SDK_VS_RAW_QUICK=1` runs everything at a tenth of the size (a smoke test).
 //! `SDK_VS_RAW_PROFILE=sdk|sse-stream|eventsource-stream|bytes` streams through one pipeline,
 //! `get-sdk|get-raw|get-sdk-64|get-raw-64` runs one side of the request test, `page-sdk|page-raw`
-//! one side of the pagination test, `decodes` the decoding rows alone: targets for `perf record`.
+//! one side of the pagination test, `requests` the request rows alone (21 rounds), `decodes` the
+//! decoding rows alone: targets for `perf record`.
 
 mod baseline;
 mod measure;
@@ -174,6 +175,19 @@ fn main() {
 
 /// One part only, five times: a target for `perf record`.
 fn profile(env: &Env, which: &str, div: u64) {
+    if which == "requests" {
+        // The request rows alone, with twice the rounds: a quicker, steadier look at them.
+        for (inflight, n) in [(1, 2000 / div as usize), (64, 10_000 / div as usize)] {
+            let figures = requests::overhead(env, n, inflight, 21);
+            eprintln!(
+                "GET, {inflight} in flight: ratio {:.3}, CPU ns/request {:.0} / {:.0}",
+                figures[0].ratio(&figures[1]),
+                figures[0].cpu_ns(),
+                figures[1].cpu_ns()
+            );
+        }
+        return;
+    }
     if which == "decodes" {
         for (what, sdk_ns, sdk_allocs, raw_ns, raw_allocs) in sizes::decodes(1_000_000 / div) {
             eprintln!("{what}: SDK {sdk_ns:.0} ns / {sdk_allocs:.2}, hand-written {raw_ns:.0} ns / {raw_allocs:.2}");

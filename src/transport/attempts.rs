@@ -33,7 +33,7 @@ struct Timer<'t> {
     armed: Option<Instant>,
 }
 
-impl Timer<'_> {
+impl<'t> Timer<'t> {
     /// Fires at `at` (the earliest of the given instants), or never.
     fn arm(&mut self, at: &[Option<Instant>]) {
         let at = at.iter().flatten().min().copied();
@@ -52,24 +52,40 @@ impl Timer<'_> {
 
     /// `work`'s output, or `None` when the timer fires first (it is then disarmed). The
     /// work is polled first, as `tokio::time::timeout` does.
-    async fn race<W: Future>(&mut self, work: Pin<&mut W>) -> Option<W::Output> {
-        let mut work = work;
-        let armed = self.armed.is_some();
-        let sleep = &mut self.sleep;
-        let fired = std::future::poll_fn(|cx| {
-            if let Poll::Ready(output) = work.as_mut().poll(cx) {
-                return Poll::Ready(Some(output));
-            }
-            match sleep.as_mut().as_pin_mut() {
-                Some(sleep) if armed => sleep.poll(cx).map(|()| None),
-                _ => Poll::Pending,
-            }
-        })
-        .await;
-        if fired.is_none() {
-            self.armed = None;
+    fn race<'r, W: Future>(&'r mut self, work: Pin<&'r mut W>) -> Race<'r, 't, W> {
+        Race { timer: self, work }
+    }
+}
+
+/// [`Timer::race`]'s future: two references, so that it takes no room of its own in the
+/// call's future.
+struct Race<'r, 't, W> {
+    timer: &'r mut Timer<'t>,
+    work: Pin<&'r mut W>,
+}
+
+impl<W: Future> Future for Race<'_, '_, W> {
+    type Output = Option<W::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Poll::Ready(output) = this.work.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
         }
-        fired
+        if this.timer.armed.is_none() {
+            return Poll::Pending;
+        }
+        let fired = this
+            .timer
+            .sleep
+            .as_mut()
+            .as_pin_mut()
+            .is_some_and(|sleep| sleep.poll(cx).is_ready());
+        if !fired {
+            return Poll::Pending;
+        }
+        this.timer.armed = None;
+        Poll::Ready(None)
     }
 }
 
@@ -136,8 +152,6 @@ impl Attempts<'_> {
         let headers = self.waits.headers.and_then(deadline_after);
         let deadline = self.deadline.map(|(at, _)| at);
         timer.arm(&[whole, headers, deadline]);
-        // Each phase's future is pinned in a block of its own, so that the two share their
-        // room in this future's state.
         let sent = {
             let sent = std::pin::pin!(self.send());
             timer.race(sent).await

@@ -13,6 +13,7 @@ use crate::call::CallOptions;
 use crate::deadline::deadline_after;
 use crate::{Client, Error, Operation};
 use bytes::Bytes;
+use futures::future::Either;
 use std::future::Future;
 use std::time::Duration;
 use tracing::{field, Instrument};
@@ -148,23 +149,29 @@ pub(crate) struct Waits {
 /// one timer serves every wait of the call (the attempt's timeout, the wait for the headers, the
 /// call's deadline and the pauses between attempts); a call with none of them has no timer. The
 /// span's fields are only computed when a subscriber listens.
-pub(crate) async fn execute<T, F, Fut>(
-    client: &Client,
-    request: &Request,
-    options: &CallOptions,
+///
+/// Not an `async fn`: the call is prepared first, and the future holds only what the attempts
+/// use (an `async fn` would keep its arguments beside them in every state).
+pub(crate) fn execute<'a, T, F, Fut>(
+    client: &'a Client,
+    request: &'a Request,
+    options: &'a CallOptions,
     waits: Waits,
     read: F,
-) -> Result<T, Error>
+) -> impl Future<Output = Result<T, Error>> + 'a
 where
-    F: Fn(reqwest::Response) -> Fut,
-    Fut: Future<Output = Result<T, Error>>,
+    T: 'a,
+    F: Fn(reqwest::Response) -> Fut + 'a,
+    Fut: Future<Output = Result<T, Error>> + 'a,
 {
-    let path = request
-        .path
-        .as_ref()
-        .map_err(|message| Error::InvalidRequest {
-            message: message.clone(),
-        })?;
+    let path = match request.path.as_ref() {
+        Ok(path) => path,
+        Err(message) => {
+            return Either::Left(std::future::ready(Err(Error::InvalidRequest {
+                message: message.clone(),
+            })))
+        }
+    };
     let span = tracing::debug_span!(
         "maiagent.request",
         operation = request.name(),
@@ -186,21 +193,21 @@ where
             .deadline()
             .and_then(|after| Some((deadline_after(after)?, after))),
     };
-    if span.is_disabled() {
+    Either::Right(if span.is_disabled() {
         // Nothing listens: no span is kept in the call's future or entered around each poll.
-        drop(span);
-        return call.run(&read).await;
-    }
-    // A subscriber listens: the traced call is boxed, so that its span, timing and wrapper
-    // take no room in the future of every call.
-    Box::pin(traced(call, span, &read)).await
+        Either::Left(async move { call.run(&read).await })
+    } else {
+        // A subscriber listens: the traced call is boxed, so that its span, timing and
+        // wrapper take no room in the future of every call.
+        Either::Right(Box::pin(traced(call, span, read)))
+    })
 }
 
 /// [`execute`]'s attempts inside `span`, which records the call's latency and error.
 async fn traced<T, F, Fut>(
     mut call: attempts::Attempts<'_>,
     span: tracing::Span,
-    read: &F,
+    read: F,
 ) -> Result<T, Error>
 where
     F: Fn(reqwest::Response) -> Fut,
@@ -208,7 +215,7 @@ where
 {
     let started = std::time::Instant::now();
     call.span = Some(&span);
-    let result = call.run(read).instrument(span.clone()).await;
+    let result = call.run(&read).instrument(span.clone()).await;
     span.record(
         "latency_ms",
         u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
