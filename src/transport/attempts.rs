@@ -17,7 +17,6 @@ use tokio::time::{Instant, Sleep};
 pub(super) struct Attempts<'a> {
     pub(super) client: &'a Client,
     pub(super) request: &'a Request,
-    pub(super) path: &'a str,
     pub(super) options: &'a CallOptions,
     pub(super) waits: Waits,
     /// The call's span, when a subscriber listens.
@@ -90,6 +89,11 @@ impl<W: Future> Future for Race<'_, '_, W> {
 }
 
 impl Attempts<'_> {
+    /// The request's path (checked before the attempts start).
+    fn path(&self) -> &str {
+        self.request.path.as_deref().unwrap_or_default()
+    }
+
     /// Every attempt, and the waits between them, until one succeeds or the policy gives up.
     pub(super) async fn run<T, F, Fut>(&self, read: &F) -> Result<T, Error>
     where
@@ -219,7 +223,7 @@ impl Attempts<'_> {
             None => {
                 let mut builder = client.http().request(
                     request.method.clone(),
-                    format!("{}{}", client.base_url(), self.path),
+                    format!("{}{}", client.base_url(), self.path()),
                 );
                 if !request.query.is_empty() {
                     builder = builder.query(&request.query);
@@ -235,14 +239,14 @@ impl Attempts<'_> {
         // the instruction cache), where `append` is code of its own.
         headers.insert(ACCEPT, HeaderValue::from_static(request.accept));
         if let Some(body) = &request.body {
-            let media = match &request.content_type {
+            let media = match &body.media {
                 Some(media) => HeaderValue::from_str(media).map_err(|e| Error::InvalidRequest {
                     message: format!("invalid content type {media:?}: {e}"),
                 })?,
                 None => HeaderValue::from_static("application/json"),
             };
             headers.insert(CONTENT_TYPE, media);
-            *http_request.body_mut() = Some(body.clone().into());
+            *http_request.body_mut() = Some(body.bytes.clone().into());
         }
         let headers = http_request.headers_mut();
         for (name, value) in options.headers() {
@@ -260,9 +264,9 @@ impl Attempts<'_> {
         let mut url =
             self.client
                 .base_url()
-                .join(self.path)
+                .join(self.path())
                 .map_err(|e| Error::InvalidRequest {
-                    message: format!("invalid path {:?}: {e}", self.path),
+                    message: format!("invalid path {:?}: {e}", self.path()),
                 })?;
         let (query, extra) = (&self.request.query, self.options.query());
         if !query.is_empty() || !extra.is_empty() {

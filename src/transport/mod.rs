@@ -30,11 +30,17 @@ pub(crate) struct Request {
     /// The path relative to the base URL, or why it could not be built.
     pub(crate) path: Result<String, String>,
     pub(crate) query: Vec<(&'static str, String)>,
-    /// The body: JSON unless `content_type` says otherwise.
-    pub(crate) body: Option<Bytes>,
-    /// The body's media type, when it is not JSON (a multipart form).
-    pub(crate) content_type: Option<String>,
+    /// The body, behind a pointer: most calls (GETs) have none, and the request stays small.
+    pub(crate) body: Option<Box<Body>>,
     pub(crate) accept: &'static str,
+}
+
+/// A request's body.
+#[derive(Debug, Clone)]
+pub(crate) struct Body {
+    pub(crate) bytes: Bytes,
+    /// The media type, when it is not JSON (a multipart form).
+    pub(crate) media: Option<String>,
 }
 
 impl Request {
@@ -52,7 +58,6 @@ impl Request {
             path,
             query: Vec::new(),
             body: None,
-            content_type: None,
             accept: spec
                 .response_media
                 .first()
@@ -84,7 +89,6 @@ impl Request {
             path,
             query: Vec::new(),
             body: None,
-            content_type: None,
             accept: "application/json",
         }
     }
@@ -111,7 +115,12 @@ impl Request {
     /// Sets the JSON body (camelCase, as the generated types serialise).
     pub(crate) fn json(mut self, body: &impl serde::Serialize) -> Self {
         match serde_json::to_vec(body) {
-            Ok(bytes) => self.body = Some(Bytes::from(bytes)),
+            Ok(bytes) => {
+                self.body = Some(Box::new(Body {
+                    bytes: Bytes::from(bytes),
+                    media: None,
+                }))
+            }
             Err(e) => self.path = Err(format!("cannot encode the request body: {e}")),
         }
         self
@@ -119,8 +128,10 @@ impl Request {
 
     /// Sets a body of another media type than JSON (a `multipart/form-data` form).
     pub(crate) fn bytes(mut self, body: Bytes, content_type: String) -> Self {
-        self.body = Some(body);
-        self.content_type = Some(content_type);
+        self.body = Some(Box::new(Body {
+            bytes: body,
+            media: Some(content_type),
+        }));
         self
     }
 
@@ -185,7 +196,6 @@ where
     let call = attempts::Attempts {
         client,
         request,
-        path,
         options,
         waits,
         span: None,
