@@ -105,16 +105,21 @@ pub struct Page {
     pub results: Vec<Message>,
 }
 
-/// `GET conversations/{id}/`.
+/// `GET conversations/{id}/`, with reqwest's per-request `timeout` when one is given.
 pub async fn get_conversation(
     http: &reqwest::Client,
     base: &str,
     auth: &HeaderValue,
     id: &str,
+    timeout: Option<std::time::Duration>,
 ) -> Conversation {
-    let response = http
+    let mut request = http
         .get(format!("{base}conversations/{id}/"))
-        .header(AUTHORIZATION, auth.clone())
+        .header(AUTHORIZATION, auth.clone());
+    if let Some(timeout) = timeout {
+        request = request.timeout(timeout);
+    }
+    let response = request
         .send()
         .await
         .expect("send")

@@ -88,6 +88,16 @@ pub fn print(r: &Report) {
         &r.concurrent[1],
     );
     rate_row(
+        "GET sequential, against the hand-written call with reqwest's `.timeout(120 s)` (the SDK's default timeout), req/s".to_string(),
+        &r.sequential[0],
+        &r.sequential[2],
+    );
+    rate_row(
+        "GET 64 in flight, against the same with `.timeout(120 s)`, req/s".to_string(),
+        &r.concurrent[0],
+        &r.concurrent[2],
+    );
+    rate_row(
         format!(
             "pagination, {} messages in pages of 100, items/s",
             thousands(s.messages as f64)

@@ -1,11 +1,14 @@
 //! Request overhead: `client.conversations().get(id)` against `reqwest` + `serde_json` into a
-//! plain struct, on the same `reqwest::Client`, sequentially and with 64 requests in flight.
+//! plain struct, on the same `reqwest::Client`, sequentially and with 64 requests in flight; the
+//! hand-written call also with reqwest's per-request `timeout` of 120 s, the SDK's default
+//! request timeout (the same safety, one timer per call on both sides).
 
 use crate::measure::{interleave, Figures};
 use crate::server::CONVERSATION_ID;
 use crate::{baseline, Env};
 use futures::{stream, StreamExt};
 use std::hint::black_box;
+use std::time::Duration;
 
 /// `n` SDK gets, `inflight` at a time.
 pub fn sdk_gets(env: &Env, n: usize, inflight: usize) -> u64 {
@@ -26,12 +29,15 @@ pub fn sdk_gets(env: &Env, n: usize, inflight: usize) -> u64 {
     })
 }
 
-/// `n` hand-written gets, `inflight` at a time.
-pub fn raw_gets(env: &Env, n: usize, inflight: usize) -> u64 {
+/// The SDK's default request timeout, given to the hand-written call of the third side.
+pub const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `n` hand-written gets, `inflight` at a time, each with `timeout` when given.
+pub fn raw_gets(env: &Env, n: usize, inflight: usize, timeout: Option<Duration>) -> u64 {
     let (http, base, auth) = (env.http.clone(), env.base.clone(), env.auth.clone());
     env.run(async move {
         stream::iter(0..n)
-            .map(|_| baseline::get_conversation(&http, &base, &auth, CONVERSATION_ID))
+            .map(|_| baseline::get_conversation(&http, &base, &auth, CONVERSATION_ID, timeout))
             .buffer_unordered(inflight)
             .for_each(|c| {
                 black_box(c);
@@ -42,20 +48,20 @@ pub fn raw_gets(env: &Env, n: usize, inflight: usize) -> u64 {
     })
 }
 
-/// SDK and hand-written figures (in that order): `rounds` rounds of `n` requests a side.
+/// SDK, hand-written and hand-written with [`TIMEOUT`] figures (in that order): `rounds`
+/// rounds of `n` requests a side.
 pub fn overhead(env: &Env, n: usize, inflight: usize, rounds: usize) -> Vec<Figures> {
     sdk_gets(env, n, inflight); // warm-up: connections, caches
-    raw_gets(env, n, inflight);
+    raw_gets(env, n, inflight, None);
     let names = [
         format!("SDK get, {inflight} in flight"),
         format!("reqwest + serde_json, {inflight} in flight"),
+        format!("the same with a 120 s timeout, {inflight} in flight"),
     ];
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    interleave(&names, rounds, "req", |side| {
-        if side == 0 {
-            sdk_gets(env, n, inflight)
-        } else {
-            raw_gets(env, n, inflight)
-        }
+    interleave(&names, rounds, "req", |side| match side {
+        0 => sdk_gets(env, n, inflight),
+        1 => raw_gets(env, n, inflight, None),
+        _ => raw_gets(env, n, inflight, Some(TIMEOUT)),
     })
 }

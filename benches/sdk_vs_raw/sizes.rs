@@ -13,7 +13,8 @@ use std::mem::{size_of, size_of_val};
 /// `(what, SDK bytes, hand-written bytes)`.
 pub fn sizes(env: &Env) -> Vec<(&'static str, usize, Option<usize>)> {
     let get = env.sdk.conversations().get(CONVERSATION_ID).send();
-    let raw_get = baseline::get_conversation(&env.http, &env.base, &env.auth, CONVERSATION_ID);
+    let raw_get =
+        baseline::get_conversation(&env.http, &env.base, &env.auth, CONVERSATION_ID, None);
     let stream = env.sdk.chatbot("1").stream("請介紹你自己").send();
     let raw_stream = baseline::start_stream(&env.http, &env.base, &env.auth, "1");
     let rows = vec![
