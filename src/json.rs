@@ -4,11 +4,11 @@
 //! The body's UTF-8 is checked once, and the text is handed to `serde_json` as a `str`: the
 //! parser then checks no string, key or raw scalar again (from bytes it validates each of them
 //! on its own, about a sixth of the time of decoding a conversation). The check is the standard
-//! library's: in the request benchmark it did a little better than `simdutf8`'s AVX2 check,
-//! which wins only in a tight loop (`benches/sdk_vs_raw`, `SDK_VS_RAW_PROFILE=requests`). A body that
-//! is not UTF-8 is decoded from its bytes, so that the error is `serde_json`'s own, with its
-//! position. Only a failure is decoded once more with the path of every field tracked (which
-//! allocates per field), so that the error can name the failing field.
+//! library's: in the request benchmark (`SDK_VS_RAW_PROFILE=requests`) it did a little better
+//! than `simdutf8`'s AVX2 check, which wins only in a tight loop. A body that is not UTF-8 is
+//! decoded from its bytes, so that the error is `serde_json`'s own, with its position. Only a
+//! failure is decoded once more with the path of every field tracked (which allocates per
+//! field), so that the error can name the failing field.
 
 use crate::Error;
 use serde::de::DeserializeOwned;
