@@ -147,8 +147,8 @@ fn main() {
     let decodes = sizes::decodes(scale.decodes);
 
     eprintln!("requests ...");
-    let sequential = requests::overhead(&env, scale.get_sequential, 1, 11);
-    let concurrent = requests::overhead(&env, scale.get_concurrent, 64, 11);
+    let sequential = requests::overhead(&env, scale.get_sequential, 1, 21);
+    let concurrent = requests::overhead(&env, scale.get_concurrent, 64, 21);
 
     eprintln!("streaming ...");
     let streaming = streaming::streaming(&env, scale.events, 5);

@@ -157,6 +157,23 @@ impl Figures {
         let b: Vec<f64> = other.samples.iter().map(|s| s.rate).collect();
         paired_ratio(&a, &b)
     }
+
+    /// The middle half of the rounds' ratios (first and third quartiles): how far one round's
+    /// ratio may stray from the median on this machine.
+    pub fn ratio_quartiles(&self, other: &Figures) -> (f64, f64) {
+        let mut r: Vec<f64> = self
+            .samples
+            .iter()
+            .zip(&other.samples)
+            .map(|(a, b)| a.rate / b.rate)
+            .collect();
+        r.sort_by(|a, b| a.total_cmp(b));
+        if r.is_empty() {
+            return (f64::NAN, f64::NAN);
+        }
+        let at = |q: f64| r[((r.len() - 1) as f64 * q).round() as usize];
+        (at(0.25), at(0.75))
+    }
 }
 
 /// Runs `sides` sides `rounds` times each, rotating which goes first from round to round (so

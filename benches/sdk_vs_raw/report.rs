@@ -28,11 +28,12 @@ fn row(cells: &[String]) {
 }
 
 fn rate_row(what: String, sdk: &Figures, raw: &Figures) {
+    let (low, high) = sdk.ratio_quartiles(raw);
     row(&[
         what,
         thousands(sdk.rate()),
         thousands(raw.rate()),
-        format!("{:.2}", sdk.ratio(raw)),
+        format!("{:.2} ({low:.2}–{high:.2})", sdk.ratio(raw)),
     ]);
 }
 
@@ -63,7 +64,9 @@ pub fn print(r: &Report) {
         r.seconds
     );
     println!();
-    println!("| figure | SDK | hand-written | ratio SDK / hand-written |");
+    println!(
+        "| figure | SDK | hand-written | ratio SDK / hand-written (middle half of the rounds) |"
+    );
     println!("| --- | ---: | ---: | ---: |");
     let (sdk, a) = (&r.streaming[0], &r.streaming[1]);
     rate_row(
@@ -172,7 +175,7 @@ pub fn print(r: &Report) {
         );
     }
     println!(
-        "Medians of interleaved rounds (11 for GET and pagination, 5 for SSE); a ratio is the \
+        "Medians of interleaved rounds (21 for GET, 11 for pagination, 5 for SSE); a ratio is the \
          median of the rounds' ratios. CPU time (user + system) and allocations are the client \
          process's, per unit. Client: a tokio runtime with 1 worker and one reqwest::Client \
          shared by both sides; server: this binary as a child process, HTTP/1.1 on 127.0.0.1."
