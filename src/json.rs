@@ -5,10 +5,10 @@
 //! parser then checks no string, key or raw scalar again (from bytes it validates each of them
 //! on its own, about a sixth of the time of decoding a conversation). The check is the standard
 //! library's: in the request benchmark (`SDK_VS_RAW_PROFILE=requests`) it did a little better
-//! than `simdutf8`'s AVX2 check, which wins only in a tight loop. A body that is not UTF-8 is
-//! decoded from its bytes, so that the error is `serde_json`'s own, with its position. Only a
-//! failure is decoded once more with the path of every field tracked (which allocates per
-//! field), so that the error can name the failing field.
+//! than `simdutf8`'s AVX2 check, which wins only in a tight loop. A body that is not UTF-8, and
+//! any body that fails, is decoded once more from its bytes with the path of every field tracked
+//! (which allocates per field): the error names the failing field, and a body whose only invalid
+//! UTF-8 is in a field the type ignores still decodes, as `serde_json::from_slice` allows.
 
 use crate::Error;
 use serde::de::DeserializeOwned;
@@ -19,13 +19,10 @@ pub(crate) fn decode<T: DeserializeOwned>(
     bytes: &[u8],
     what: impl FnOnce() -> String,
 ) -> Result<T, Error> {
-    let fast = match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(bytes),
-    };
+    let fast = std::str::from_utf8(bytes).ok().map(serde_json::from_str);
     match fast {
-        Ok(value) => Ok(value),
-        Err(_) => decode_tracking_path(bytes, what()),
+        Some(Ok(value)) => Ok(value),
+        _ => decode_tracking_path(bytes, what()),
     }
 }
 
@@ -78,6 +75,18 @@ mod tests {
             }
             other => panic!("not a decode error: {other:?}"),
         }
+    }
+
+    #[test]
+    fn invalid_utf8_in_an_ignored_field_still_decodes() {
+        #[derive(serde::Deserialize)]
+        struct Only {
+            a: u8,
+        }
+        let mut body = br#"{"skipped":""#.to_vec();
+        body.extend_from_slice(&[0xff]);
+        body.extend_from_slice(br#"","a":7}"#);
+        assert_eq!(decode::<Only>(&body, what).unwrap().a, 7);
     }
 
     #[test]
