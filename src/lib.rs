@@ -104,7 +104,8 @@ pub mod __fuzz {
     }
 
     /// A response body decoded as the SDK decodes every JSON response (one UTF-8 check, then
-    /// `serde_json`; an empty body reads as `null`).
+    /// `serde_json` from the text; an empty body reads as `null`): the fuzz target and property
+    /// tests check it against `serde_json::from_slice`, the benchmark times it.
     pub fn decode_response<T: serde::de::DeserializeOwned>(
         bytes: &[u8],
     ) -> Result<T, crate::Error> {

@@ -1,6 +1,7 @@
-//! Property tests of the decoders of untrusted JSON: the response types
-//! (`serde_json::from_slice` into `Message`, `MessagePage`, `Conversation`, `ConversationPage`,
-//! `ChatbotRecordPage`, `Completion`) and the webhook decoder (`maiagent::webhook::decode`).
+//! Property tests of the decoders of untrusted JSON: the response types (`Message`,
+//! `MessagePage`, `Conversation`, `ConversationPage`, `ChatbotRecord`, `ChatbotRecordPage`,
+//! `Completion`, decoded as the client decodes a response and with `serde_json::from_slice`, to
+//! the same result) and the webhook decoder (`maiagent::webhook::decode`).
 //! Arbitrary JSON (numbers beyond 64 bits, deep nesting, the fields the types know with values
 //! of every type) and arbitrary bytes never make a response decoder panic. Set
 //! `PROPTEST_CASES` for a longer run.
@@ -174,15 +175,29 @@ fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     }
 }
 
+/// `T` decoded the way the client decodes a response (one UTF-8 check, then `serde_json` from
+/// the text) and with `serde_json::from_slice`: neither panics, and both give the same value or
+/// both fail (a whitespace-only body, which the client reads as `null`, aside).
+fn decode_alike<T>(bytes: &[u8])
+where
+    T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let sdk = maiagent::__fuzz::decode_response::<T>(bytes).ok();
+    let raw = serde_json::from_slice::<T>(bytes).ok();
+    if !bytes.iter().all(u8::is_ascii_whitespace) {
+        assert_eq!(sdk, raw, "{}", String::from_utf8_lossy(bytes));
+    }
+}
+
 /// Every response decoder on `bytes`: they may fail, never panic.
 fn decode_all(bytes: &[u8]) {
-    let _ = serde_json::from_slice::<Message>(bytes);
-    let _ = serde_json::from_slice::<MessagePage>(bytes);
-    let _ = serde_json::from_slice::<Conversation>(bytes);
-    let _ = serde_json::from_slice::<ConversationPage>(bytes);
-    let _ = serde_json::from_slice::<ChatbotRecord>(bytes);
-    let _ = serde_json::from_slice::<ChatbotRecordPage>(bytes);
-    let _ = serde_json::from_slice::<Completion>(bytes);
+    decode_alike::<Message>(bytes);
+    decode_alike::<MessagePage>(bytes);
+    decode_alike::<Conversation>(bytes);
+    decode_alike::<ConversationPage>(bytes);
+    decode_alike::<ChatbotRecord>(bytes);
+    decode_alike::<ChatbotRecordPage>(bytes);
+    decode_alike::<Completion>(bytes);
     if let Ok(message) = maiagent::webhook::decode(bytes) {
         // What decodes re-encodes, and decodes again to the same message.
         let again = serde_json::to_vec(&message).expect("a message encodes");
