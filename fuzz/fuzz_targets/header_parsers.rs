@@ -22,10 +22,7 @@ fuzz_target!(|data: &[u8]| {
             let mut headers = HeaderMap::new();
             headers.insert(name, value.clone());
             let asked = retry_after(&headers);
-            for status in [
-                StatusCode::TOO_MANY_REQUESTS,
-                StatusCode::SERVICE_UNAVAILABLE,
-            ] {
+            for status in [StatusCode::TOO_MANY_REQUESTS, StatusCode::SERVICE_UNAVAILABLE] {
                 let wait = retry_delay(&RetryPolicy::default(), 0, status, &headers);
                 match asked {
                     Some(asked) => assert_eq!(wait, (asked <= cap).then_some(asked)),
@@ -42,10 +39,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(!name.is_empty() && name.len() <= 255, "{name:?}");
         assert!(!name.contains(['/', '\\']), "{name:?}");
         assert!(!name.chars().any(char::is_control), "{name:?}");
-        assert!(
-            !name.contains(['<', '>', ':', '"', '|', '?', '*']),
-            "{name:?}"
-        );
+        assert!(!name.contains(['<', '>', ':', '"', '|', '?', '*']), "{name:?}");
         assert!(!name.starts_with('.'), "{name:?}");
         assert!(!name.ends_with(['.', ' ']), "{name:?}");
     }
