@@ -32,43 +32,45 @@ impl CallOptions {
         self.0.get_or_insert_with(Box::default)
     }
 
+    /// The options set, if any.
+    fn get(&self) -> Option<&Options> {
+        self.0.as_deref()
+    }
+
     /// This call's retry policy, or the client's.
     pub(crate) fn retry_policy<'a>(&'a self, settings: &'a Settings) -> &'a RetryPolicy {
-        self.0
-            .as_ref()
+        self.get()
             .and_then(|o| o.retry.as_ref())
             .unwrap_or(&settings.retry)
     }
 
     /// This call's timeout of each attempt, or the client's request timeout.
     pub(crate) fn timeout(&self, settings: &Settings) -> Option<Duration> {
-        self.0
-            .as_ref()
+        self.get()
             .and_then(|o| o.timeout)
             .or(settings.request_timeout)
     }
 
     /// This call's response-size limit, or the client's.
     pub(crate) fn max_response_size(&self, settings: &Settings) -> u64 {
-        self.0
-            .as_ref()
+        self.get()
             .and_then(|o| o.max_response_size)
             .unwrap_or(settings.max_response_size)
     }
 
     /// The deadline of the whole call, if one is set.
     pub(crate) fn deadline(&self) -> Option<Duration> {
-        self.0.as_ref().and_then(|o| o.deadline)
+        self.get().and_then(|o| o.deadline)
     }
 
     /// The headers this call adds.
     pub(crate) fn headers(&self) -> &[(HeaderName, HeaderValue)] {
-        self.0.as_ref().map_or(&[], |o| o.headers.as_slice())
+        self.get().map_or(&[], |o| o.headers.as_slice())
     }
 
     /// The query parameters this call adds.
     pub(crate) fn query(&self) -> &[(String, String)] {
-        self.0.as_ref().map_or(&[], |o| o.query.as_slice())
+        self.get().map_or(&[], |o| o.query.as_slice())
     }
 }
 
