@@ -188,6 +188,11 @@ impl ClientBuilder {
 
     /// The whole-request timeout of calls that are not streams (default 120 s: a whole chatbot
     /// reply can take long); `None` disables it.
+    ///
+    /// Timeouts follow the real clock, not tokio's: a test that pauses tokio's clock does not
+    /// make a call time out, while retry pauses run on the paused clock. One thread of the
+    /// process (`maiagent-watchdog`, started by [`build`](Self::build)) serves every timeout,
+    /// so a timeout costs a call no timer of its own.
     pub fn request_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.request_timeout = Some(timeout.into());
         self
@@ -263,7 +268,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Checks the settings and builds the client.
+    /// Checks the settings and builds the client. The first build of the process starts the
+    /// thread that serves timeouts; [`Error::Io`] if it cannot start.
     pub fn build(self) -> Result<Client, Error> {
         let key = match self.api_key {
             Some(key) if !key.expose().trim().is_empty() => key,
@@ -282,6 +288,8 @@ impl ClientBuilder {
             self.allow_http,
         )?;
         let credentials = Credentials::new(&key).map_err(|e| config(&e.to_string()))?;
+        // The thread that serves every timeout of the process's clients (started once).
+        crate::watchdog::start()?;
         let http =
             match self.http {
                 Some(http) => http,

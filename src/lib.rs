@@ -58,6 +58,7 @@ mod tls;
 mod transport;
 pub mod types;
 pub mod upload;
+mod watchdog;
 pub mod webhook;
 mod wire;
 

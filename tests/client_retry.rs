@@ -29,10 +29,10 @@ fn client(base_url: &str, key: &str, policy: RetryPolicy) -> Client {
     Client::builder()
         .api_key(key)
         .base_url(base_url)
-        // No timers but the retry sleeps: on a paused clock, any pending timeout would fire
-        // while the client waits for the (real) mock thread.
+        // The default request timeout stays on: timeouts follow the real clock, so the paused
+        // clock, which jumps over the retry pauses, does not fire it while the client waits
+        // for the (real) mock thread.
         .http_client(reqwest::Client::new())
-        .request_timeout(None)
         .retry_policy(policy)
         .build()
         .unwrap()

@@ -1,9 +1,10 @@
-//! The attempts of one call: the retry loop, the one timer of the call, and the HTTP request
+//! The attempts of one call: the retry loop, the one timeout of the call, and the HTTP request
 //! of each attempt.
 
 use super::{Request, Waits};
 use crate::call::CallOptions;
-use crate::deadline::deadline_after;
+use crate::deadline::{deadline_after, timeout_after};
+use crate::watchdog::Alarm;
 use crate::{Client, Error};
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Url;
@@ -11,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
-use tokio::time::{Instant, Sleep};
+use std::time::Instant;
 
 /// One call: what every attempt needs.
 pub(super) struct Attempts<'a> {
@@ -25,45 +26,38 @@ pub(super) struct Attempts<'a> {
     pub(super) deadline: Option<(Instant, Duration)>,
 }
 
-/// The one timer of a call: a `Sleep` kept in the call's future and reset for each wait, armed
-/// only while a wait applies.
-struct Timer<'t> {
-    sleep: Pin<&'t mut Option<Sleep>>,
-    armed: Option<Instant>,
+/// The one timeout of a call: an [`Alarm`] kept in the call's future and moved for each wait,
+/// set only while a wait applies.
+#[derive(Default)]
+struct Timer {
+    alarm: Option<Alarm>,
 }
 
-impl<'t> Timer<'t> {
+impl Timer {
     /// Fires at `at` (the earliest of the given instants), or never.
     fn arm(&mut self, at: &[Option<Instant>]) {
-        let at = at.iter().flatten().min().copied();
-        if at == self.armed {
-            return;
-        }
-        self.armed = at;
-        match (at, self.sleep.as_mut().as_pin_mut()) {
-            (Some(at), Some(sleep)) => sleep.reset(at),
-            (Some(at), None) => self.sleep.set(Some(tokio::time::sleep_until(at))),
-            // Dropping the sleep takes it off the clock (a paused test clock must not advance
-            // to a wait that no longer applies).
-            (None, _) => self.sleep.set(None),
+        match (at.iter().flatten().min().copied(), self.alarm.as_mut()) {
+            (Some(at), Some(alarm)) => alarm.reset(at),
+            (Some(at), None) => self.alarm = Some(Alarm::at(at)),
+            (None, _) => self.alarm = None,
         }
     }
 
     /// `work`'s output, or `None` when the timer fires first (it is then disarmed). The
     /// work is polled first, as `tokio::time::timeout` does.
-    fn race<'r, W: Future>(&'r mut self, work: Pin<&'r mut W>) -> Race<'r, 't, W> {
+    fn race<'r, W: Future>(&'r mut self, work: Pin<&'r mut W>) -> Race<'r, W> {
         Race { timer: self, work }
     }
 }
 
 /// [`Timer::race`]'s future: two references, so that it takes no room of its own in the
 /// call's future.
-struct Race<'r, 't, W> {
-    timer: &'r mut Timer<'t>,
+struct Race<'r, W> {
+    timer: &'r mut Timer,
     work: Pin<&'r mut W>,
 }
 
-impl<W: Future> Future for Race<'_, '_, W> {
+impl<W: Future> Future for Race<'_, W> {
     type Output = Option<W::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
@@ -71,20 +65,23 @@ impl<W: Future> Future for Race<'_, '_, W> {
         if let Poll::Ready(output) = this.work.as_mut().poll(cx) {
             return Poll::Ready(Some(output));
         }
-        if this.timer.armed.is_none() {
+        let Some(alarm) = this.timer.alarm.as_mut() else {
+            return Poll::Pending;
+        };
+        if alarm.poll(cx).is_pending() {
             return Poll::Pending;
         }
-        let fired = this
-            .timer
-            .sleep
-            .as_mut()
-            .as_pin_mut()
-            .is_some_and(|sleep| sleep.poll(cx).is_ready());
-        if !fired {
-            return Poll::Pending;
-        }
-        this.timer.armed = None;
+        this.timer.alarm = None;
         Poll::Ready(None)
+    }
+}
+
+/// A retry's pause, on tokio's clock (a test may pause it); `None` waits forever (a pause too
+/// long for the clock, which only the call's deadline can end).
+async fn pause(until: Option<tokio::time::Instant>) {
+    match until {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -101,10 +98,7 @@ impl Attempts<'_> {
         Fut: Future<Output = Result<T, Error>>,
     {
         let policy = self.options.retry_policy(self.client.settings());
-        let mut timer = Timer {
-            sleep: std::pin::pin!(None::<Sleep>),
-            armed: None,
-        };
+        let mut timer = Timer::default();
         let deadline = self.deadline.map(|(at, _)| at);
         let attempts = policy.retries().saturating_add(1);
         let mut retry: u32 = 0;
@@ -126,12 +120,10 @@ impl Attempts<'_> {
             // arithmetic safe whatever changes there.
             retry = retry.saturating_add(1);
             crate::retry::log_retry(self.request.name(), retry, attempts, delay, &error);
-            match deadline_after(delay) {
-                None if deadline.is_none() => std::future::pending::<()>().await,
-                wake => timer.arm(&[wake, deadline]),
-            }
+            // Only the call's deadline can cut the pause short.
+            timer.arm(&[deadline]);
             timer
-                .race(std::pin::pin!(std::future::pending::<()>()))
+                .race(std::pin::pin!(pause(deadline_after(delay))))
                 .await;
             if let Some(e) = self.past_deadline() {
                 return Err(e);
@@ -147,13 +139,13 @@ impl Attempts<'_> {
 
     /// One attempt: the request, its status and headers (an error status read into
     /// [`Error::Api`]), then `read`.
-    async fn attempt<T, F, Fut>(&self, read: &F, timer: &mut Timer<'_>) -> Result<T, Error>
+    async fn attempt<T, F, Fut>(&self, read: &F, timer: &mut Timer) -> Result<T, Error>
     where
         F: Fn(reqwest::Response) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let whole = self.waits.attempt.and_then(deadline_after);
-        let headers = self.waits.headers.and_then(deadline_after);
+        let whole = self.waits.attempt.and_then(timeout_after);
+        let headers = self.waits.headers.and_then(timeout_after);
         let deadline = self.deadline.map(|(at, _)| at);
         timer.arm(&[whole, headers, deadline]);
         let sent = {

@@ -10,7 +10,7 @@ mod body;
 pub(crate) use body::{decode, read_json, read_json_boxed};
 
 use crate::call::CallOptions;
-use crate::deadline::deadline_after;
+use crate::deadline::timeout_after;
 use crate::{Client, Error, Operation};
 use bytes::Bytes;
 use futures::future::Either;
@@ -157,9 +157,10 @@ pub(crate) struct Waits {
 /// retryable call's body is retried).
 ///
 /// The per-call work is done once: the options are resolved, the call's deadline computed, and
-/// one timer serves every wait of the call (the attempt's timeout, the wait for the headers, the
-/// call's deadline and the pauses between attempts); a call with none of them has no timer. The
-/// span's fields are only computed when a subscriber listens.
+/// one [`Alarm`](crate::watchdog::Alarm) serves every timeout of the call (the attempt's, the
+/// wait for the headers, the call's deadline); a call with none of them sets no alarm. The pauses
+/// between attempts are tokio sleeps. The span's fields are only computed when a subscriber
+/// listens.
 ///
 /// Not an `async fn`: the call is prepared first, and the future holds only what the attempts
 /// use (an `async fn` would keep its arguments beside them in every state).
@@ -201,7 +202,7 @@ where
         span: None,
         deadline: options
             .deadline()
-            .and_then(|after| Some((deadline_after(after)?, after))),
+            .and_then(|after| Some((timeout_after(after)?, after))),
     };
     Either::Right(if span.is_disabled() {
         // Nothing listens: no span is kept in the call's future or entered around each poll.

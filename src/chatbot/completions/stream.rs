@@ -3,17 +3,16 @@
 use super::events::EventDecoder;
 use super::session::SessionState;
 use crate::types::{Completion, Id};
+use crate::watchdog::Alarm;
 use crate::Error;
 use bytes::Bytes;
 use futures::stream::{BoxStream, FusedStream};
 use futures::{Stream, StreamExt, TryStreamExt};
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::StatusCode;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
-use tokio::time::Sleep;
 
 /// How long the rest of the body is read after the final event, so that the connection can be
 /// reused, before the stream ends anyway.
@@ -50,7 +49,7 @@ pub struct ReplyStream {
     conversation_id: Option<Id>,
     received: usize,
     done: bool,
-    drain_deadline: Option<Pin<Box<Sleep>>>,
+    drain_deadline: Option<Alarm>,
 }
 
 /// How the body becomes events: the event stream decoder, or the one event of a whole JSON
@@ -90,7 +89,7 @@ impl ReplyStream {
         let body = Body {
             chunks: response.bytes_stream().boxed(),
             idle: idle_timeout,
-            sleep: None,
+            alarm: None,
             waiting: false,
         };
         let decoder = if json {
@@ -246,14 +245,17 @@ impl FusedStream for ReplyStream {
 fn poll_events(
     decoder: &mut EventDecoder,
     body: &mut Body,
-    drain_deadline: &mut Option<Pin<Box<Sleep>>>,
+    drain_deadline: &mut Option<Alarm>,
     cx: &mut Context<'_>,
 ) -> Poll<Option<Result<Completion, Error>>> {
     match decoder.poll_next_event(cx, |cx| body.poll_chunk(cx)) {
         Poll::Pending if decoder.is_draining() => {
-            let deadline =
-                drain_deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(DRAIN_TIMEOUT)));
-            match deadline.as_mut().poll(cx) {
+            let deadline = drain_deadline.get_or_insert_with(|| {
+                // A clock that cannot count one more second ends the drain at once.
+                let at = crate::deadline::timeout_after(DRAIN_TIMEOUT);
+                Alarm::at(at.unwrap_or_else(std::time::Instant::now))
+            });
+            match deadline.poll(cx) {
                 Poll::Ready(()) => Poll::Ready(None),
                 Poll::Pending => Poll::Pending,
             }
@@ -297,11 +299,11 @@ fn poll_whole(
 
 /// The response body, failing with [`Error::IdleTimeout`] when nothing arrives for longer than
 /// `idle` while it is waited for (time the consumer spends between polls does not count). One
-/// timer, armed when the body has nothing ready, serves the whole stream.
+/// alarm, moved when the body has nothing ready, serves the whole stream.
 struct Body {
     chunks: BoxStream<'static, Result<Bytes, reqwest::Error>>,
     idle: Duration,
-    sleep: Option<Pin<Box<Sleep>>>,
+    alarm: Option<Alarm>,
     waiting: bool,
 }
 
@@ -318,18 +320,18 @@ impl Body {
                 if !self.waiting {
                     self.waiting = true;
                     // `None`: an idle timeout too long for the clock (`Duration::MAX`) never fires.
-                    match crate::deadline::deadline_after(self.idle) {
-                        Some(deadline) => match self.sleep.as_mut() {
-                            Some(sleep) => sleep.as_mut().reset(deadline),
-                            None => self.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
+                    match crate::deadline::timeout_after(self.idle) {
+                        Some(deadline) => match self.alarm.as_mut() {
+                            Some(alarm) => alarm.reset(deadline),
+                            None => self.alarm = Some(Alarm::at(deadline)),
                         },
-                        None => self.sleep = None,
+                        None => self.alarm = None,
                     }
                 }
-                let Some(sleep) = self.sleep.as_mut() else {
+                let Some(alarm) = self.alarm.as_mut() else {
                     return Poll::Pending;
                 };
-                ready!(sleep.as_mut().poll(cx));
+                ready!(alarm.poll(cx));
                 Poll::Ready(Some(Err(Error::IdleTimeout { after: self.idle })))
             }
         }
