@@ -1,7 +1,8 @@
 //! Request overhead: `client.conversations().get(id)` against `reqwest` + `serde_json` into a
 //! plain struct, on the same `reqwest::Client`, sequentially and with 64 requests in flight; the
 //! hand-written call also with reqwest's per-request `timeout` of 120 s, the SDK's default
-//! request timeout (the same safety, one timer per call on both sides).
+//! request timeout (the same safety: reqwest sets a tokio timer per call, the SDK an alarm of its
+//! watchdog thread).
 
 use crate::measure::{interleave, Figures};
 use crate::server::CONVERSATION_ID;
