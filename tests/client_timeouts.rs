@@ -139,3 +139,32 @@ async fn a_status_that_is_not_retried_is_returned_before_the_deadline() {
     assert!(e.is_not_found(), "{e:?}");
     assert_eq!(gets(&mock), 1);
 }
+
+/// Timeouts follow the real clock, not tokio's: on a paused clock (which jumps to the next tokio
+/// timer whenever the runtime is idle) a server that never answers still times the call out,
+/// after the timeout's real duration and not at once.
+#[test]
+fn a_timeout_runs_on_the_real_clock_when_tokio_s_clock_is_paused() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = common::http_server::serve(|_request, conn| async move {
+            let _open = conn;
+            std::future::pending::<Option<common::http_server::Conn>>().await
+        })
+        .await;
+        let client = server.client_with(|b| b.request_timeout(Duration::from_millis(200)));
+        let started = std::time::Instant::now();
+        let e = client.conversations().get("c1").await.unwrap_err();
+        assert!(
+            matches!(e, Error::Timeout { after } if after == Duration::from_millis(200)),
+            "{e:?}"
+        );
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(200), "{waited:?}");
+        assert!(waited < SLOW, "{waited:?}");
+    });
+}
