@@ -25,7 +25,8 @@
 //! `SDK_VS_RAW_PROFILE=sdk|sse-stream|eventsource-stream|bytes` streams through one pipeline,
 //! `get-sdk|get-raw|get-sdk-64|get-raw-64` runs one side of the request test, `page-sdk|page-raw`
 //! one side of the pagination test, `requests` the request rows alone (21 rounds), `decodes` the
-//! decoding rows alone: targets for `perf record`.
+//! decoding rows alone, `cold-decodes` a GET response decoded on cold caches: targets for
+//! `perf record`. `footprint.py` counts the code a request touches, from callgrind's output.
 
 mod baseline;
 mod measure;
@@ -186,6 +187,15 @@ fn profile(env: &Env, which: &str, div: u64) {
                 figures[0].cpu_ns(),
                 figures[1].cpu_ns(),
                 figures[2].cpu_ns()
+            );
+        }
+        return;
+    }
+    if which == "cold-decodes" {
+        for _ in 0..3 {
+            let [sdk, raw, plain] = sizes::cold_decodes(20_000 / div as usize);
+            eprintln!(
+                "GET response decoded and dropped on cold caches: SDK {sdk:.0} ns, hand-written from_slice {raw:.0} ns, the plain struct through the SDK's path {plain:.0} ns"
             );
         }
         return;
