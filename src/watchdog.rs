@@ -289,6 +289,30 @@ mod tests {
         assert!(Instant::now() >= moved_to);
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn many_alarms_set_from_many_tasks_all_fire_and_none_early() {
+        // Instants spread over 0–60 ms, set while the thread is busy firing earlier ones: none
+        // is lost (each task ends), none fires before its instant.
+        let tasks: Vec<_> = (0..400u64)
+            .map(|i| {
+                tokio::spawn(async move {
+                    let at = Instant::now() + Duration::from_micros((i * 7919) % 60_000);
+                    start().unwrap();
+                    let mut alarm = Alarm::at(at);
+                    poll_fn(|cx| alarm.poll(cx)).await;
+                    Instant::now() >= at
+                })
+            })
+            .collect();
+        for task in tasks {
+            let on_time = tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .expect("every alarm fires")
+                .unwrap();
+            assert!(on_time, "an alarm fired before its instant");
+        }
+    }
+
     #[tokio::test]
     async fn a_passed_instant_fires_at_once_and_a_dropped_alarm_frees_its_slot() {
         let mut past = alarm_after(Duration::ZERO);
