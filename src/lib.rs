@@ -113,6 +113,45 @@ pub mod __fuzz {
         crate::transport::decode(bytes, "fuzz")
     }
 
+    /// Decodes `bytes` as every response type the way the client decodes a response, and checks
+    /// each result: it equals `serde_json::from_slice`'s (a whitespace-only body, which the
+    /// client reads as `null`, aside), and a decoded value re-encodes to a body that decodes
+    /// again. The fuzz target `response_decoders` and the property tests run it.
+    ///
+    /// # Panics
+    ///
+    /// When a check fails: that is the bug the callers look for.
+    pub fn check_response_decoders(bytes: &[u8]) {
+        use crate::types::{
+            ChatbotRecord, ChatbotRecordPage, Completion, Conversation, ConversationPage, Message,
+            MessagePage,
+        };
+        check::<Message>(bytes);
+        check::<MessagePage>(bytes);
+        check::<Conversation>(bytes);
+        check::<ConversationPage>(bytes);
+        check::<ChatbotRecord>(bytes);
+        check::<ChatbotRecordPage>(bytes);
+        check::<Completion>(bytes);
+    }
+
+    /// [`check_response_decoders`] for one type.
+    fn check<T>(bytes: &[u8])
+    where
+        T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
+    {
+        let decoded = decode_response::<T>(bytes).ok();
+        if !bytes.iter().all(u8::is_ascii_whitespace) {
+            let raw = serde_json::from_slice::<T>(bytes).ok();
+            assert_eq!(decoded, raw, "{}", String::from_utf8_lossy(bytes));
+        }
+        if let Some(value) = decoded {
+            let again = serde_json::to_vec(&value).expect("a decoded value encodes");
+            let back = decode_response::<T>(&again);
+            assert!(back.is_ok(), "a re-encoded value does not decode: {back:?}");
+        }
+    }
+
     /// The file name of a `Content-Disposition` header value.
     pub fn content_disposition_file_name(value: &[u8]) -> Option<String> {
         crate::chatbot::export::disposition::content_disposition_file_name(value)
