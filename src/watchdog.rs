@@ -149,6 +149,16 @@ impl Alarm {
         }
     }
 
+    /// Makes `slot` fire at `at`: moves its alarm there, or sets one; `None` drops the alarm,
+    /// which takes it off the table.
+    pub(crate) fn set(slot: &mut Option<Alarm>, at: Option<Instant>) {
+        match (at, slot.as_mut()) {
+            (Some(at), Some(alarm)) => alarm.reset(at),
+            (Some(at), None) => *slot = Some(Alarm::at(at)),
+            (None, _) => *slot = None,
+        }
+    }
+
     /// When the alarm fires.
     #[cfg(test)]
     pub(crate) fn when(&self) -> Instant {

@@ -36,11 +36,7 @@ struct Timer {
 impl Timer {
     /// Fires at `at` (the earliest of the given instants), or never.
     fn arm(&mut self, at: &[Option<Instant>]) {
-        match (at.iter().flatten().min().copied(), self.alarm.as_mut()) {
-            (Some(at), Some(alarm)) => alarm.reset(at),
-            (Some(at), None) => self.alarm = Some(Alarm::at(at)),
-            (None, _) => self.alarm = None,
-        }
+        Alarm::set(&mut self.alarm, at.iter().flatten().min().copied());
     }
 
     /// `work`'s output, or `None` when the timer fires first (it is then disarmed). The

@@ -320,13 +320,7 @@ impl Body {
                 if !self.waiting {
                     self.waiting = true;
                     // `None`: an idle timeout too long for the clock (`Duration::MAX`) never fires.
-                    match crate::deadline::timeout_after(self.idle) {
-                        Some(deadline) => match self.alarm.as_mut() {
-                            Some(alarm) => alarm.reset(deadline),
-                            None => self.alarm = Some(Alarm::at(deadline)),
-                        },
-                        None => self.alarm = None,
-                    }
+                    Alarm::set(&mut self.alarm, crate::deadline::timeout_after(self.idle));
                 }
                 let Some(alarm) = self.alarm.as_mut() else {
                     return Poll::Pending;
