@@ -102,11 +102,6 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-/// The median of the ratios `a[i] / b[i]` of rounds run next to each other.
-pub fn paired_ratio(a: &[f64], b: &[f64]) -> f64 {
-    median(a.iter().zip(b).map(|(a, b)| a / b).collect())
-}
-
 pub fn thousands(x: f64) -> String {
     let n = x.round() as u64;
     let s = n.to_string();
@@ -151,27 +146,32 @@ impl Figures {
         median(self.samples.iter().map(|s| s.allocations).collect())
     }
 
-    /// The median over the rounds of this side's rate over `other`'s in the same round.
-    pub fn ratio(&self, other: &Figures) -> f64 {
-        let a: Vec<f64> = self.samples.iter().map(|s| s.rate).collect();
-        let b: Vec<f64> = other.samples.iter().map(|s| s.rate).collect();
-        paired_ratio(&a, &b)
-    }
-
-    /// The middle half of the rounds' ratios (first and third quartiles): how far one round's
-    /// ratio may stray from the median on this machine.
-    pub fn ratio_quartiles(&self, other: &Figures) -> (f64, f64) {
-        let mut r: Vec<f64> = self
+    /// The ratio of each round's rate to `other`'s in the same round (rounds run next to each
+    /// other), sorted.
+    fn round_ratios(&self, other: &Figures) -> Vec<f64> {
+        let mut ratios: Vec<f64> = self
             .samples
             .iter()
             .zip(&other.samples)
             .map(|(a, b)| a.rate / b.rate)
             .collect();
-        r.sort_by(|a, b| a.total_cmp(b));
-        if r.is_empty() {
+        ratios.sort_by(|a, b| a.total_cmp(b));
+        ratios
+    }
+
+    /// The median of the rounds' ratios of this side's rate to `other`'s.
+    pub fn ratio(&self, other: &Figures) -> f64 {
+        median(self.round_ratios(other))
+    }
+
+    /// The middle half of the rounds' ratios (first and third quartiles): how far one round's
+    /// ratio may stray from the median on this machine.
+    pub fn ratio_quartiles(&self, other: &Figures) -> (f64, f64) {
+        let ratios = self.round_ratios(other);
+        if ratios.is_empty() {
             return (f64::NAN, f64::NAN);
         }
-        let at = |q: f64| r[((r.len() - 1) as f64 * q).round() as usize];
+        let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
         (at(0.25), at(0.75))
     }
 }
