@@ -21,7 +21,8 @@
 // Lints that keep server input and caller durations from panicking (issue 12):
 // - `panic`, `unwrap_used`: no panic on a library path (tests may; see clippy.toml).
 // - `unchecked_time_subtraction`: `Instant - Duration` and `Instant - Instant` must be checked
-//   or saturating; deadlines come from `deadline::deadline_after`.
+//   or saturating; deadlines come from `deadline::deadline_after` (tokio's clock, for pauses)
+//   and `deadline::timeout_after` (the real clock, for the watchdog's timeouts).
 // - `cast_possible_truncation`: integer narrowing goes through `try_from`.
 // Not enabled, with the reason:
 // - `arithmetic_side_effects` (56 hits): almost all are counters and offsets bounded by a buffer
