@@ -17,14 +17,17 @@
 //!
 //! Throughput, CPU time (user + system, `getrusage`) and allocations (a counting global
 //! allocator) are per unit, for the whole client process; sides run in interleaved rounds
-//! (the order rotates) and the medians are shown; a ratio is the median of the rounds' ratios.
+//! (in each round in the order of a Williams design: each side runs first, and follows every
+//! other side, equally often) and the medians are shown; a ratio is the median of the rounds'
+//! ratios. The GET test also runs the hand-written call a second time, as a control: its ratio
+//! to the first is what identical code gets in the run.
 //! The server is this binary re-run as a child process. Figures are printed, never asserted;
 //! a markdown table closes the output.
 //!
 //! `SDK_VS_RAW_QUICK=1` runs everything at a tenth of the size (a smoke test).
 //! `SDK_VS_RAW_PROFILE=sdk|sse-stream|eventsource-stream|bytes` streams through one pipeline,
 //! `get-sdk|get-raw|get-sdk-64|get-raw-64` runs one side of the request test, `page-sdk|page-raw`
-//! one side of the pagination test, `requests` the request rows alone (21 rounds), `decodes` the
+//! one side of the pagination test, `requests` the request rows alone, `decodes` the
 //! decoding rows alone, `cold-decodes` a GET response decoded on cold caches: targets for
 //! `perf record`. `footprint.py` counts the code a request touches, from callgrind's output.
 
@@ -46,6 +49,9 @@ use reqwest::header::HeaderValue;
 static ALLOCATOR: measure::Counting = measure::Counting;
 
 const API_KEY: &str = "bench-api-key";
+
+/// Rounds of the GET test: a whole number of cycles of [`measure::order`] for its four sides.
+const GET_ROUNDS: usize = 24;
 
 /// The client side: one runtime (one worker), one `reqwest::Client` shared by the SDK and the
 /// hand-written code.
@@ -148,14 +154,14 @@ fn main() {
     let decodes = sizes::decodes(scale.decodes);
 
     eprintln!("requests ...");
-    let sequential = requests::overhead(&env, scale.get_sequential, 1, 21);
-    let concurrent = requests::overhead(&env, scale.get_concurrent, 64, 21);
+    let sequential = requests::overhead(&env, scale.get_sequential, 1, GET_ROUNDS);
+    let concurrent = requests::overhead(&env, scale.get_concurrent, 64, GET_ROUNDS);
 
     eprintln!("streaming ...");
-    let streaming = streaming::streaming(&env, scale.events, 5);
+    let streaming = streaming::streaming(&env, scale.events, 8);
 
     eprintln!("pagination ...");
-    let pages = pagination::pagination(&env, scale.messages, 100, 11);
+    let pages = pagination::pagination(&env, scale.messages, 100, 12);
 
     let _ = server.kill();
     let _ = server.wait();
@@ -177,13 +183,14 @@ fn main() {
 /// One part only, five times: a target for `perf record`.
 fn profile(env: &Env, which: &str, div: u64) {
     if which == "requests" {
-        // The request rows alone, with twice the rounds: a quicker, steadier look at them.
+        // The request rows alone: a quicker look at them.
         for (inflight, n) in [(1, 2000 / div as usize), (64, 10_000 / div as usize)] {
-            let figures = requests::overhead(env, n, inflight, 21);
+            let figures = requests::overhead(env, n, inflight, GET_ROUNDS);
             eprintln!(
-                "GET, {inflight} in flight: ratio {:.3} ({:.3} against a 120 s timeout), CPU ns/request {:.0} / {:.0} / {:.0}",
+                "GET, {inflight} in flight: ratio {:.3} ({:.3} against a 120 s timeout; control {:.3}), CPU ns/request {:.0} / {:.0} / {:.0}",
                 figures[0].ratio(&figures[1]),
                 figures[0].ratio(&figures[2]),
+                figures[3].ratio(&figures[1]),
                 figures[0].cpu_ns(),
                 figures[1].cpu_ns(),
                 figures[2].cpu_ns()

@@ -176,9 +176,42 @@ impl Figures {
     }
 }
 
-/// Runs `sides` sides `rounds` times each, rotating which goes first from round to round (so
-/// that a change of the machine's load hits every side alike). `run(side)` does the work and
-/// returns the units it did.
+/// The order of the sides in round `round`: the rows of a Williams design, in which every side
+/// runs first as often as every other, and follows every other side as often as any (for an
+/// odd number of sides, a row and its mirror), so that neither a change of the machine's load
+/// nor what the previous side left behind (warm caches, idle connections, timers) favours one
+/// side.
+pub fn order(sides: usize, round: usize) -> Vec<usize> {
+    // First row: 0, 1, n-1, 2, n-2, ...; row r adds r to each.
+    let first: Vec<usize> = (0..sides)
+        .map(|k| {
+            if k % 2 == 1 {
+                k.div_ceil(2)
+            } else {
+                (sides - k / 2) % sides
+            }
+        })
+        .collect();
+    let shift = round % sides;
+    let row: Vec<usize> = first.iter().map(|s| (s + shift) % sides).collect();
+    let mirrored = sides % 2 == 1 && (round / sides) % 2 == 1;
+    let row: Vec<usize> = if mirrored {
+        row.into_iter().rev().collect()
+    } else {
+        row
+    };
+    let mut seen = row.clone();
+    seen.sort_unstable();
+    assert!(
+        seen.iter().copied().eq(0..sides),
+        "{row:?} runs every side once"
+    );
+    row
+}
+
+/// Runs `sides` sides `rounds` times each, in the [`order`] of each round (so that a change of
+/// the machine's load hits every side alike). `run(side)` does the work and returns the units
+/// it did.
 pub fn interleave(
     names: &[&str],
     rounds: usize,
@@ -187,8 +220,7 @@ pub fn interleave(
 ) -> Vec<Figures> {
     let mut figures: Vec<Figures> = names.iter().map(|_| Figures::default()).collect();
     for round in 0..rounds {
-        for k in 0..names.len() {
-            let side = (k + round) % names.len();
+        for side in order(names.len(), round) {
             let meter = Meter::start();
             let start = std::time::Instant::now();
             let units = run(side);

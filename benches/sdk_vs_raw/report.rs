@@ -101,6 +101,16 @@ pub fn print(r: &Report) {
         &r.concurrent[2],
     );
     rate_row(
+        "control: the hand-written GET against itself, sequential (the ratio identical code gets in this run)".to_string(),
+        &r.sequential[3],
+        &r.sequential[1],
+    );
+    rate_row(
+        "control: the same, 64 in flight".to_string(),
+        &r.concurrent[3],
+        &r.concurrent[1],
+    );
+    rate_row(
         format!(
             "pagination, {} messages in pages of 100, items/s",
             thousands(s.messages as f64)
@@ -175,8 +185,9 @@ pub fn print(r: &Report) {
         );
     }
     println!(
-        "Medians of interleaved rounds (21 for GET, 11 for pagination, 5 for SSE); a ratio is the \
-         median of the rounds' ratios. CPU time (user + system) and allocations are the client \
+        "Medians of interleaved rounds (24 for GET, 12 for pagination, 8 for SSE; in each round the \
+         sides run in the order of a Williams design, so that each follows every other equally \
+         often); a ratio is the median of the rounds' ratios. CPU time (user + system) and allocations are the client \
          process's, per unit. Client: a tokio runtime with 1 worker and one reqwest::Client \
          shared by both sides; server: this binary as a child process, HTTP/1.1 on 127.0.0.1."
     );

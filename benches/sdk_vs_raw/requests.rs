@@ -49,8 +49,12 @@ pub fn raw_gets(env: &Env, n: usize, inflight: usize, timeout: Option<Duration>)
     })
 }
 
-/// SDK, hand-written and hand-written with [`TIMEOUT`] figures (in that order): `rounds`
-/// rounds of `n` requests a side.
+/// SDK, hand-written, hand-written with [`TIMEOUT`], and hand-written again (a control)
+/// figures, in that order: `rounds` rounds of `n` requests a side.
+///
+/// The control runs the very code of the second side, so its ratio to that side would be 1.0 on
+/// a quiet machine with an unbiased order of the sides: how far it strays shows how far any
+/// ratio of the run may stray for reasons other than the code.
 pub fn overhead(env: &Env, n: usize, inflight: usize, rounds: usize) -> Vec<Figures> {
     sdk_gets(env, n, inflight); // warm-up: connections, caches
     raw_gets(env, n, inflight, None);
@@ -58,11 +62,12 @@ pub fn overhead(env: &Env, n: usize, inflight: usize, rounds: usize) -> Vec<Figu
         format!("SDK get, {inflight} in flight"),
         format!("reqwest + serde_json, {inflight} in flight"),
         format!("the same with a 120 s timeout, {inflight} in flight"),
+        format!("reqwest + serde_json again (control), {inflight} in flight"),
     ];
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     interleave(&names, rounds, "req", |side| match side {
         0 => sdk_gets(env, n, inflight),
-        1 => raw_gets(env, n, inflight, None),
-        _ => raw_gets(env, n, inflight, Some(TIMEOUT)),
+        2 => raw_gets(env, n, inflight, Some(TIMEOUT)),
+        _ => raw_gets(env, n, inflight, None),
     })
 }
