@@ -16,6 +16,11 @@ the instruction count, is what a request's latency follows. Usage, from the repo
 
 The last argument is the number of requests of each run (`get-*` under `SDK_VS_RAW_QUICK=1`
 runs 5 rounds of 2,000); an instruction counts when it ran at least 90% that many times.
+
+The cache misses the README quotes come from cachegrind's simulation of the same runs, divided
+by 10,000:
+
+    SDK_VS_RAW_QUICK=1 SDK_VS_RAW_PROFILE=get-sdk valgrind --tool=cachegrind --cache-sim=yes $B --bench
 """
 
 import collections
