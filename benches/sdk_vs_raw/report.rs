@@ -77,39 +77,50 @@ pub fn print(r: &Report) {
         sdk,
         a,
     );
-    rate_row(
-        format!(
-            "GET one conversation, sequential ({} a round), req/s (reqwest + serde_json)",
-            s.get_sequential
+    // The GET rows: (label, figures, side, against which side).
+    for (label, figures, side, other) in [
+        (
+            format!(
+                "GET one conversation, sequential ({} a round), req/s (reqwest + serde_json)",
+                s.get_sequential
+            ),
+            &r.sequential,
+            0,
+            1,
         ),
-        &r.sequential[0],
-        &r.sequential[1],
-    );
-    rate_row(
-        format!("GET, 64 in flight ({} a round), req/s", s.get_concurrent),
-        &r.concurrent[0],
-        &r.concurrent[1],
-    );
-    rate_row(
-        "GET sequential, against the hand-written call with reqwest's `.timeout(120 s)` (the SDK's default timeout), req/s".to_string(),
-        &r.sequential[0],
-        &r.sequential[2],
-    );
-    rate_row(
-        "GET 64 in flight, against the same with `.timeout(120 s)`, req/s".to_string(),
-        &r.concurrent[0],
-        &r.concurrent[2],
-    );
-    rate_row(
-        "control: the hand-written GET against itself, sequential (the ratio identical code gets in this run)".to_string(),
-        &r.sequential[3],
-        &r.sequential[1],
-    );
-    rate_row(
-        "control: the same, 64 in flight".to_string(),
-        &r.concurrent[3],
-        &r.concurrent[1],
-    );
+        (
+            format!("GET, 64 in flight ({} a round), req/s", s.get_concurrent),
+            &r.concurrent,
+            0,
+            1,
+        ),
+        (
+            "GET sequential, against the hand-written call with reqwest's `.timeout(120 s)` (the SDK's default timeout), req/s".to_string(),
+            &r.sequential,
+            0,
+            2,
+        ),
+        (
+            "GET 64 in flight, against the same with `.timeout(120 s)`, req/s".to_string(),
+            &r.concurrent,
+            0,
+            2,
+        ),
+        (
+            "control: the hand-written GET against itself, sequential (the ratio identical code gets in this run)".to_string(),
+            &r.sequential,
+            3,
+            1,
+        ),
+        (
+            "control: the same, 64 in flight".to_string(),
+            &r.concurrent,
+            3,
+            1,
+        ),
+    ] {
+        rate_row(label, &figures[side], &figures[other]);
+    }
     rate_row(
         format!(
             "pagination, {} messages in pages of 100, items/s",
