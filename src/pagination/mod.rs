@@ -199,7 +199,7 @@ impl<T> Items<T> {
     pub(crate) fn from_pages(pages: BoxStream<'static, Result<Vec<T>, Error>>) -> Self {
         Self {
             pages,
-            current: Vec::new().into_iter(),
+            current: None,
             done: false,
         }
     }
@@ -241,8 +241,9 @@ pub struct Items<T> {
     /// The item lists of the pages still to come.
     pages: BoxStream<'static, Result<Vec<T>, Error>>,
     /// The items of the current page not yet yielded: an item is moved out of the page's
-    /// list straight to the caller.
-    current: std::vec::IntoIter<T>,
+    /// list straight to the caller. `None` once they are all out: the list's room is given
+    /// back before the next page is read, so that two pages' lists are never held at once.
+    current: Option<std::vec::IntoIter<T>>,
     /// Whether the pages have ended (or failed).
     done: bool,
 }
@@ -262,14 +263,15 @@ impl<T> Stream for Items<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            if let Some(item) = this.current.next() {
+            if let Some(item) = this.current.as_mut().and_then(Iterator::next) {
                 return Poll::Ready(Some(Ok(item)));
             }
+            this.current = None;
             if this.done {
                 return Poll::Ready(None);
             }
             match std::task::ready!(this.pages.poll_next_unpin(cx)) {
-                Some(Ok(items)) => this.current = items.into_iter(),
+                Some(Ok(items)) => this.current = Some(items.into_iter()),
                 Some(Err(e)) => {
                     this.done = true;
                     return Poll::Ready(Some(Err(e)));
@@ -283,7 +285,30 @@ impl<T> Stream for Items<T> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let ready = self.current.len();
+        let ready = self.current.as_ref().map_or(0, ExactSizeIterator::len);
         (ready, self.done.then_some(ready))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Items;
+    use futures::{stream, FutureExt, Stream, StreamExt};
+
+    #[test]
+    fn a_used_up_page_is_released_before_the_next_page_is_read() {
+        // One page of two items, then a next page that never comes.
+        let pages = stream::iter([Ok(vec![1u32, 2])]).chain(stream::pending());
+        let mut items = Items::from_pages(pages.boxed());
+        let mut next = || match items.next().now_or_never() {
+            Some(Some(Ok(n))) => Some(n),
+            _ => None,
+        };
+        assert_eq!(next(), Some(1));
+        assert_eq!(next(), Some(2));
+        // Waiting for the next page: the first page's list is gone.
+        assert!(items.next().now_or_never().is_none());
+        assert!(items.current.is_none());
+        assert_eq!(items.size_hint(), (0, None));
     }
 }
