@@ -104,38 +104,11 @@ fn main() {
         peak_messages: 1_000_000 / div,
         decodes: 1_000_000 / div,
     };
+    if let Some((case, port, amount)) = memory::case_of_this_process() {
+        return memory::run_case(&client_env(port), &case, amount);
+    }
     let (mut server, port) = server::start_server();
-    let base = format!("http://127.0.0.1:{port}/api/v1/");
-    // An SDK client built with its own reqwest client first: that gives rustls its crypto
-    // provider (reqwest comes without one under this crate's `rustls` feature), which the
-    // hand-written side's reqwest client then uses too.
-    Client::builder()
-        .api_key(API_KEY)
-        .base_url(&base)
-        .build()
-        .expect("an SDK client");
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a reqwest client");
-    let sdk = Client::builder()
-        .api_key(API_KEY)
-        .base_url(&base)
-        .http_client(http.clone())
-        .build()
-        .expect("an SDK client");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let env = Env {
-        runtime,
-        http,
-        sdk,
-        base,
-        auth: HeaderValue::from_str(&format!("Api-Key {API_KEY}")).expect("a header"),
-    };
+    let env = client_env(port);
     if let Ok(which) = std::env::var("SDK_VS_RAW_PROFILE") {
         profile(&env, &which, div);
         let _ = server.kill();
@@ -143,11 +116,11 @@ fn main() {
     }
     let started = std::time::Instant::now();
 
-    // Memory first, while the heap is fresh.
+    // Each memory case in a fresh process of its own.
     eprintln!("memory ...");
     let resettable = measure::reset_peak();
-    let stream_peaks = memory::stream_peaks(&env, scale.stream_bytes);
-    let page_peaks = memory::page_peaks(&env, scale.peak_messages);
+    let stream_peaks = memory::stream_peaks(port, scale.stream_bytes);
+    let page_peaks = memory::page_peaks(port, scale.peak_messages);
 
     eprintln!("sizes and decoding ...");
     let sizes = sizes::sizes(&env);
@@ -178,6 +151,41 @@ fn main() {
         streaming,
         pages,
     });
+}
+
+/// The client side of a run against the server on `port`.
+fn client_env(port: u16) -> Env {
+    let base = format!("http://127.0.0.1:{port}/api/v1/");
+    // An SDK client built with its own reqwest client first: that gives rustls its crypto
+    // provider (reqwest comes without one under this crate's `rustls` feature), which the
+    // hand-written side's reqwest client then uses too.
+    Client::builder()
+        .api_key(API_KEY)
+        .base_url(&base)
+        .build()
+        .expect("an SDK client");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a reqwest client");
+    let sdk = Client::builder()
+        .api_key(API_KEY)
+        .base_url(&base)
+        .http_client(http.clone())
+        .build()
+        .expect("an SDK client");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    Env {
+        runtime,
+        http,
+        sdk,
+        base,
+        auth: HeaderValue::from_str(&format!("Api-Key {API_KEY}")).expect("a header"),
+    }
 }
 
 /// One part only, five times: a target for `perf record`.

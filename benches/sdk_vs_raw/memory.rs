@@ -1,11 +1,18 @@
-//! Peak resident memory (`VmHWM`, reset through `/proc/self/clear_refs`) of the client process
-//! while streaming and while paginating, for the SDK and the hand-written loop.
+//! Peak resident memory (`VmHWM`) of the client while streaming and while paginating, for the
+//! SDK and the hand-written loop. Each case runs in a fresh process of its own (this binary
+//! again, against the same server), so every side starts from the same resident memory: a
+//! side's peak never includes what an earlier case left in the heap.
 
 use crate::measure::{reset_peak, vm};
 use crate::pagination::{raw_items, sdk_items};
 use crate::server::event;
 use crate::streaming::{stream_once, Pipeline};
 use crate::Env;
+use std::process::Command;
+
+/// Set in a child process: the case it measures (`stream-sdk`, `stream-raw`, `page-sdk`,
+/// `page-raw`), the server's port and the case's size, as `case port amount`.
+const CASE_ENV: &str = "SDK_VS_RAW_MEMORY_CASE";
 
 /// The peak resident memory of one run, and the resident memory before it.
 #[derive(Clone, Copy)]
@@ -14,35 +21,61 @@ pub struct Peak {
     pub before: u64,
 }
 
-fn peak_of(f: impl FnOnce()) -> Peak {
+/// The case this process measures, when it is a child of a run.
+pub fn case_of_this_process() -> Option<(String, u16, u64)> {
+    let value = std::env::var(CASE_ENV).ok()?;
+    let mut parts = value.split_whitespace();
+    let case = parts.next()?.to_string();
+    let port = parts.next()?.parse().ok()?;
+    let amount = parts.next()?.parse().ok()?;
+    Some((case, port, amount))
+}
+
+/// In the child: measures `case` of size `amount` and prints `before peak` (bytes).
+pub fn run_case(env: &Env, case: &str, amount: u64) {
     reset_peak();
     let before = vm("VmRSS");
-    f();
+    match case {
+        "stream-sdk" => stream_once(env, Pipeline::Sdk, amount / event().len() as u64),
+        "stream-raw" => stream_once(env, Pipeline::SseStream, amount / event().len() as u64),
+        "page-sdk" => sdk_items(env, amount, 1000),
+        "page-raw" => raw_items(env, amount, 1000),
+        other => panic!("{CASE_ENV}: unknown case {other:?}"),
+    };
+    println!("{before} {}", vm("VmHWM"));
+}
+
+/// Runs `case` in a child process against the server on `port`.
+fn peak_in_child(port: u16, case: &str, amount: u64) -> Peak {
+    let out = Command::new(std::env::current_exe().expect("this binary"))
+        .env(CASE_ENV, format!("{case} {port} {amount}"))
+        .env_remove("SDK_VS_RAW_PROFILE")
+        .output()
+        .expect("the child runs");
+    assert!(out.status.success(), "{case}: {out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut numbers = text
+        .split_whitespace()
+        .map(|n| n.parse().expect("a number"));
+    let (before, peak) = (numbers.next(), numbers.next());
     Peak {
-        peak: vm("VmHWM"),
-        before,
+        before: before.expect("before"),
+        peak: peak.expect("peak"),
     }
 }
 
 /// SDK and hand-written (sse-stream) peaks while streaming `bytes` bytes of events.
-pub fn stream_peaks(env: &Env, bytes: u64) -> [Peak; 2] {
-    let events = bytes / event().len() as u64;
-    let raw = peak_of(|| {
-        stream_once(env, Pipeline::SseStream, events);
-    });
-    let sdk = peak_of(|| {
-        stream_once(env, Pipeline::Sdk, events);
-    });
-    [sdk, raw]
+pub fn stream_peaks(port: u16, bytes: u64) -> [Peak; 2] {
+    [
+        peak_in_child(port, "stream-sdk", bytes),
+        peak_in_child(port, "stream-raw", bytes),
+    ]
 }
 
 /// SDK and hand-written peaks while iterating `messages` messages in pages of 1,000.
-pub fn page_peaks(env: &Env, messages: u64) -> [Peak; 2] {
-    let sdk = peak_of(|| {
-        sdk_items(env, messages, 1000);
-    });
-    let raw = peak_of(|| {
-        raw_items(env, messages, 1000);
-    });
-    [sdk, raw]
+pub fn page_peaks(port: u16, messages: u64) -> [Peak; 2] {
+    [
+        peak_in_child(port, "page-sdk", messages),
+        peak_in_child(port, "page-raw", messages),
+    ]
 }
