@@ -130,12 +130,15 @@ pub fn print(r: &Report) {
         &r.pages[1],
     );
     peak_row(
-        format!("peak RSS streaming {}", mib(s.stream_bytes)),
+        format!(
+            "peak RSS streaming {} (each run a fresh process; median of 5)",
+            mib(s.stream_bytes)
+        ),
         r.stream_peaks,
     );
     peak_row(
         format!(
-            "peak RSS paginating {} messages (pages of 1,000)",
+            "peak RSS paginating {} messages (pages of 1,000; the same)",
             thousands(s.peak_messages as f64)
         ),
         r.page_peaks,
