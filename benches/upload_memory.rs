@@ -10,8 +10,10 @@
 //! costs no disk). Sides alternate for three rounds; the figures are printed, never asserted.
 //! `UPLOAD_MEMORY_MIB=64` uploads a smaller file (a smoke test).
 
+#[path = "common/clients.rs"]
+mod clients;
+
 use maiagent::mock::{MockConfig, MockServer};
-use maiagent::Client;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
@@ -57,17 +59,7 @@ fn upload(side: &str) {
         var("UPLOAD_MEMORY_FILE"),
     );
     let runtime = runtime();
-    // The SDK client first: it gives rustls its crypto provider, which reqwest comes without
-    // under this crate's `rustls` feature.
-    let sdk = Client::builder()
-        .api_key(&key)
-        .base_url(&base)
-        .build()
-        .expect("an SDK client");
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a client");
+    let (sdk, http) = clients::sdk_and_reqwest(&base, &key);
     let before = status_kib("VmRSS");
     let started = Instant::now();
     let id = match side {

@@ -32,6 +32,8 @@
 //! `perf record`. `footprint.py` counts the code a request touches, from callgrind's output.
 
 mod baseline;
+#[path = "../common/clients.rs"]
+mod clients;
 mod measure;
 mod memory;
 mod pagination;
@@ -156,18 +158,8 @@ fn main() {
 /// The client side of a run against the server on `port`.
 fn client_env(port: u16) -> Env {
     let base = format!("http://127.0.0.1:{port}/api/v1/");
-    // An SDK client built with its own reqwest client first: that gives rustls its crypto
-    // provider (reqwest comes without one under this crate's `rustls` feature), which the
-    // hand-written side's reqwest client then uses too.
-    Client::builder()
-        .api_key(API_KEY)
-        .base_url(&base)
-        .build()
-        .expect("an SDK client");
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a reqwest client");
+    // Both sides share the hand-written side's reqwest client.
+    let (_, http) = clients::sdk_and_reqwest(&base, API_KEY);
     let sdk = Client::builder()
         .api_key(API_KEY)
         .base_url(&base)
