@@ -166,7 +166,7 @@ impl Alarm {
     }
 
     /// Moves the alarm to `at`.
-    pub(crate) fn reset(&mut self, at: Instant) {
+    fn reset(&mut self, at: Instant) {
         if at == self.at {
             return;
         }

@@ -52,8 +52,11 @@ static ALLOCATOR: measure::Counting = measure::Counting;
 
 const API_KEY: &str = "bench-api-key";
 
-/// Rounds of the GET test: a whole number of cycles of [`measure::order`] for its four sides.
-const GET_ROUNDS: usize = 24;
+/// Rounds of each test: whole cycles of [`measure::order`] for its sides (four for GET, four
+/// pipelines for SSE, two for pagination).
+pub const GET_ROUNDS: usize = 24;
+pub const STREAM_ROUNDS: usize = 8;
+pub const PAGE_ROUNDS: usize = 12;
 
 /// The client side: one runtime (one worker), one `reqwest::Client` shared by the SDK and the
 /// hand-written code.
@@ -120,7 +123,6 @@ fn main() {
 
     // Each memory case in a fresh process of its own.
     eprintln!("memory ...");
-    let resettable = measure::reset_peak();
     let stream_peaks = memory::stream_peaks(port, scale.stream_bytes);
     let page_peaks = memory::page_peaks(port, scale.peak_messages);
 
@@ -133,17 +135,16 @@ fn main() {
     let concurrent = requests::overhead(&env, scale.get_concurrent, 64, GET_ROUNDS);
 
     eprintln!("streaming ...");
-    let streaming = streaming::streaming(&env, scale.events, 8);
+    let streaming = streaming::streaming(&env, scale.events, STREAM_ROUNDS);
 
     eprintln!("pagination ...");
-    let pages = pagination::pagination(&env, scale.messages, 100, 12);
+    let pages = pagination::pagination(&env, scale.messages, 100, PAGE_ROUNDS);
 
     let _ = server.kill();
     let _ = server.wait();
     report::print(&report::Report {
         scale: &scale,
         seconds: started.elapsed().as_secs(),
-        resettable,
         stream_peaks,
         page_peaks,
         sizes,
@@ -158,7 +159,8 @@ fn main() {
 /// The client side of a run against the server on `port`.
 fn client_env(port: u16) -> Env {
     let base = format!("http://127.0.0.1:{port}/api/v1/");
-    // Both sides share the hand-written side's reqwest client.
+    // Both sides share the hand-written side's reqwest client; the helper's own SDK client is
+    // only what gives rustls its crypto provider first.
     let (_, http) = clients::sdk_and_reqwest(&base, API_KEY);
     let sdk = Client::builder()
         .api_key(API_KEY)

@@ -80,9 +80,10 @@ pub fn vm(field: &str) -> u64 {
         .map_or(0, |kib| kib * 1024)
 }
 
-/// Resets the peak resident memory (`VmHWM`) to the current resident memory.
-pub fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+/// Resets the peak resident memory (`VmHWM`) to the current resident memory, where the kernel
+/// allows it.
+pub fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 pub fn mib(bytes: u64) -> String {

@@ -33,6 +33,8 @@ pub fn case_of_this_process() -> Option<(String, u16, u64)> {
 
 /// In the child: measures `case` of size `amount` and prints `before peak` (bytes).
 pub fn run_case(env: &Env, case: &str, amount: u64) {
+    // The peak from here on; where `/proc/self/clear_refs` cannot reset it, the peak since the
+    // process started, which is this case's too (the setup before it is smaller).
     reset_peak();
     let before = vm("VmRSS");
     match case {
@@ -66,7 +68,7 @@ fn peak_in_child(port: u16, case: &str, amount: u64) -> Peak {
 
 /// How many times each case runs: a peak moves by a few hundred KiB from one process to the
 /// next (where the allocator happens to place large blocks), so the median is reported.
-const RUNS: usize = 5;
+pub const RUNS: usize = 5;
 
 /// The SDK's and the hand-written side's median peaks of `case`-sdk and `case`-raw, run
 /// alternately [`RUNS`] times each.

@@ -8,7 +8,6 @@ use crate::Scale;
 pub struct Report<'a> {
     pub scale: &'a Scale,
     pub seconds: u64,
-    pub resettable: bool,
     pub stream_peaks: [Peak; 2],
     pub page_peaks: [Peak; 2],
     pub sizes: Vec<(&'static str, usize, Option<usize>)>,
@@ -131,8 +130,9 @@ pub fn print(r: &Report) {
     );
     peak_row(
         format!(
-            "peak RSS streaming {} (each run a fresh process; median of 5)",
-            mib(s.stream_bytes)
+            "peak RSS streaming {} (each run a fresh process; median of {})",
+            mib(s.stream_bytes),
+            crate::memory::RUNS
         ),
         r.stream_peaks,
     );
@@ -193,17 +193,15 @@ pub fn print(r: &Report) {
         ]);
     }
     println!();
-    if !r.resettable {
-        println!(
-            "(peak RSS could not be reset through /proc/self/clear_refs: peaks are since start)"
-        );
-    }
     println!(
-        "Medians of interleaved rounds (24 for GET, 12 for pagination, 8 for SSE; in each round the \
-         sides run in the order of a Williams design, so that each follows every other equally \
-         often); a ratio is the median of the rounds' ratios. CPU time (user + system) and allocations are the client \
-         process's, per unit. Client: a tokio runtime with 1 worker and one reqwest::Client \
-         shared by both sides; server: this binary as a child process, HTTP/1.1 on 127.0.0.1."
+        "Medians of interleaved rounds ({} for GET, {} for pagination, {} for SSE; in each round \
+         the sides run in the order of a Williams design, so that each follows every other \
+         equally often); a ratio is the median of the rounds' ratios. CPU time (user + system) \
+         and allocations are the client process's, per unit. Client: a tokio runtime with 1 worker and one reqwest::Client \
+         shared by both sides; server: this binary as a child process, HTTP/1.1 on 127.0.0.1.",
+        crate::GET_ROUNDS,
+        crate::PAGE_ROUNDS,
+        crate::STREAM_ROUNDS,
     );
     println!("Reproduce: `cargo bench --bench sdk_vs_raw`");
 }
