@@ -148,16 +148,13 @@ impl Figures {
     }
 
     /// The ratio of each round's rate to `other`'s in the same round (rounds run next to each
-    /// other), sorted.
+    /// other).
     fn round_ratios(&self, other: &Figures) -> Vec<f64> {
-        let mut ratios: Vec<f64> = self
-            .samples
+        self.samples
             .iter()
             .zip(&other.samples)
             .map(|(a, b)| a.rate / b.rate)
-            .collect();
-        ratios.sort_by(|a, b| a.total_cmp(b));
-        ratios
+            .collect()
     }
 
     /// The median of the rounds' ratios of this side's rate to `other`'s.
@@ -168,7 +165,8 @@ impl Figures {
     /// The middle half of the rounds' ratios (first and third quartiles): how far one round's
     /// ratio may stray from the median on this machine.
     pub fn ratio_quartiles(&self, other: &Figures) -> (f64, f64) {
-        let ratios = self.round_ratios(other);
+        let mut ratios = self.round_ratios(other);
+        ratios.sort_by(|a, b| a.total_cmp(b));
         if ratios.is_empty() {
             return (f64::NAN, f64::NAN);
         }
