@@ -1,7 +1,7 @@
 //! [`Call`]: one API call, with per-call options, retries, a timeout and typed errors.
 
 use crate::client::Settings;
-use crate::transport::{self, Request, Waits};
+use crate::transport::{self, Reading, Request, Waits};
 use crate::{Client, Error, Operation, Response, RetryPolicy};
 use futures::future::BoxFuture;
 use reqwest::header::{HeaderName, HeaderValue};
@@ -206,13 +206,13 @@ impl<T: DeserializeOwned + Send + 'static> Call<T> {
         // The value is decoded into a box and moved out of it last: through the layers of the
         // call it moves as a pointer, not as a value of a kilobyte or more.
         async move {
-            let (waits, limit, what) = self.waits();
+            let (waits, reading) = self.waits();
             transport::execute(
                 &self.client,
                 &self.request,
                 &self.options,
                 waits,
-                move |r| transport::read_json_boxed::<T>(r, what, limit),
+                move |r| transport::read_json_boxed::<T>(r, reading),
             )
             .await
             .map(|value| *value)
@@ -221,25 +221,26 @@ impl<T: DeserializeOwned + Send + 'static> Call<T> {
 
     /// Sends the call; returns the value with the response's status and headers.
     pub async fn send_with_response(self) -> Result<Response<T>, Error> {
-        let (waits, limit, what) = self.waits();
+        let (waits, reading) = self.waits();
         transport::execute(&self.client, &self.request, &self.options, waits, |r| {
-            transport::read_json(r, what, limit)
+            transport::read_json(r, reading)
         })
         .await
     }
 
-    /// The waits of each attempt, the response-size limit and the operationId.
-    fn waits(&self) -> (Waits, u64, &'static str) {
+    /// The waits of each attempt, and how the answer is read.
+    fn waits(&self) -> (Waits, Reading) {
         let settings = self.client.settings();
         let waits = Waits {
             attempt: self.options.timeout(settings),
             headers: None,
         };
-        (
-            waits,
-            self.options.max_response_size(settings),
-            self.request.name(),
-        )
+        let reading = Reading {
+            operation: self.request.name(),
+            limit: self.options.max_response_size(settings),
+            page_len: self.request.page_len,
+        };
+        (waits, reading)
     }
 }
 

@@ -69,7 +69,8 @@ impl<P: Page> Listing<P> {
     }
 
     /// How many items each page holds (`pageSize`).
-    pub fn page_size(self, n: u32) -> Self {
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.request.page_len = Some(n);
         self.filter("pageSize", n)
     }
 
@@ -97,15 +98,26 @@ impl<P: Page> Listing<P> {
 
     /// The page of a page-number listing named by `key`.
     fn numbered(&self, key: PageKey) -> Call<P> {
-        let request = match key {
+        Call::new(&self.client, self.numbered_request(key)).with_options(self.options.clone())
+    }
+
+    /// The request of [`numbered`](Self::numbered): a `limit` the `next` link gives is the
+    /// length the page's list is sized for.
+    fn numbered_request(&self, key: PageKey) -> Request {
+        match key {
             PageKey::Number(n) => self.request.clone().param("page", n),
-            PageKey::Offset { offset, limit } => self
-                .request
-                .clone()
-                .param("offset", offset)
-                .param_opt("limit", limit),
-        };
-        Call::new(&self.client, request).with_options(self.options.clone())
+            PageKey::Offset { offset, limit } => {
+                let mut request = self
+                    .request
+                    .clone()
+                    .param("offset", offset)
+                    .param_opt("limit", limit);
+                if let Some(limit) = limit {
+                    request.page_len = u32::try_from(limit).ok();
+                }
+                request
+            }
+        }
     }
 
     /// Every page, fetched lazily one at a time (see the [module documentation](super)).
@@ -120,5 +132,31 @@ impl<P: Page> Listing<P> {
     /// Every item of every page, in order.
     pub fn items(&self) -> Items<P::Item> {
         self.pages().items()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PageKey;
+    use crate::Client;
+
+    #[test]
+    fn each_page_list_is_sized_for_the_page_size_or_limit_asked_for() {
+        let client = Client::builder()
+            .api_key("a-key")
+            .base_url("http://127.0.0.1:9/")
+            .build()
+            .unwrap();
+        let listing = client.contacts().list();
+        assert_eq!(listing.request.page_len, None);
+        let listing = listing.page_size(1000);
+        assert_eq!(listing.request.page_len, Some(1000));
+        let page = |key| listing.numbered_request(key).page_len;
+        assert_eq!(page(PageKey::Number(2)), Some(1000));
+        let offset = |limit| PageKey::Offset { offset: 20, limit };
+        assert_eq!(page(offset(None)), Some(1000));
+        assert_eq!(page(offset(Some(20))), Some(20));
+        // A limit past `u32` sizes nothing up front (the list grows as it decodes).
+        assert_eq!(page(offset(Some(u64::MAX))), None);
     }
 }

@@ -1,7 +1,7 @@
 //! [`Client::api`]: any endpoint of the API, typed or not, like `gh api`.
 
 use crate::call::{call_option_setters, CallOptions};
-use crate::transport::{self, Request, Waits};
+use crate::transport::{self, Reading, Request, Waits};
 use crate::{Client, Error, Items, Pages, Response};
 use futures::stream::{StreamExt, TryStreamExt};
 use reqwest::Method;
@@ -66,9 +66,13 @@ impl ApiRequest {
             attempt: self.options.timeout(settings),
             headers: None,
         };
-        let limit = self.options.max_response_size(settings);
+        let reading = Reading {
+            operation: "api",
+            limit: self.options.max_response_size(settings),
+            page_len: None,
+        };
         transport::execute(&self.client, &self.request, &self.options, waits, |r| {
-            transport::read_json(r, "api", limit)
+            transport::read_json(r, reading)
         })
         .await
     }

@@ -71,30 +71,46 @@ async fn read_chunks(
     Ok(first.unwrap_or_else(|| body.freeze()))
 }
 
-/// Reads and decodes a JSON response of `operation` (an operationId); a decoding error names the failing field.
+/// How a call reads its JSON response.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reading {
+    /// The operationId (or `api`), which a decoding error names.
+    pub(crate) operation: &'static str,
+    /// The most bytes the body may have.
+    pub(crate) limit: u64,
+    /// How many items a page's list should hold ([`Request::page_len`](super::Request)).
+    pub(crate) page_len: Option<u32>,
+}
+
+impl Reading {
+    /// Decodes `bytes` as the response.
+    fn decode<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, Error> {
+        crate::wire::expecting_page_len(self.page_len, || decode(bytes, self.operation))
+    }
+}
+
+/// Reads and decodes a JSON response; a decoding error names the failing field.
 pub(crate) async fn read_json<T: DeserializeOwned>(
     mut response: reqwest::Response,
-    operation: &str,
-    limit: u64,
+    reading: Reading,
 ) -> Result<crate::Response<T>, Error> {
     let status = response.status();
     // The headers are moved out, not cloned: reading the body does not need them (the
     // length comes from the body itself).
     let headers = std::mem::take(response.headers_mut());
-    let bytes = read_limited(response, limit).await?;
-    let value = decode(&bytes, operation)?;
+    let bytes = read_limited(response, reading.limit).await?;
+    let value = reading.decode(&bytes)?;
     Ok(crate::Response::new(value, status, headers))
 }
 
-/// Reads and decodes a JSON response of `operation` into a box: the value then moves through
-/// the call's layers as a pointer, not as the (possibly large) value itself. The decoding is
-/// mapped onto the read (not awaited in a future of its own), so the response is held once.
+/// Reads and decodes a JSON response into a box: the value then moves through the call's
+/// layers as a pointer, not as the (possibly large) value itself. The decoding is mapped onto
+/// the read (not awaited in a future of its own), so the response is held once.
 pub(crate) fn read_json_boxed<T: DeserializeOwned>(
     response: reqwest::Response,
-    operation: &str,
-    limit: u64,
-) -> impl Future<Output = Result<Box<T>, Error>> + '_ {
-    read_limited(response, limit).map(move |bytes| decode(&bytes?, operation))
+    reading: Reading,
+) -> impl Future<Output = Result<Box<T>, Error>> {
+    read_limited(response, reading.limit).map(move |bytes| reading.decode(&bytes?))
 }
 
 /// Decodes `bytes` as the response of `operation`: an empty body (204 No Content) reads as

@@ -7,7 +7,7 @@
 mod attempts;
 mod body;
 
-pub(crate) use body::{decode, read_json, read_json_boxed};
+pub(crate) use body::{decode, read_json, read_json_boxed, Reading};
 
 use crate::call::CallOptions;
 use crate::deadline::timeout_after;
@@ -33,6 +33,9 @@ pub(crate) struct Request {
     /// The body, behind a pointer: most calls (GETs) have none, and the request stays small.
     pub(crate) body: Option<Box<Body>>,
     pub(crate) accept: &'static str,
+    /// How many items a page answering this request should hold (the page size a listing asked
+    /// for): the page's list is sized for them up front.
+    pub(crate) page_len: Option<u32>,
 }
 
 /// A request's body.
@@ -63,6 +66,7 @@ impl Request {
                 .first()
                 .copied()
                 .unwrap_or("application/json"),
+            page_len: None,
         }
     }
 
@@ -90,6 +94,7 @@ impl Request {
             query: Vec::new(),
             body: None,
             accept: "application/json",
+            page_len: None,
         }
     }
 

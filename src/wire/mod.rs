@@ -20,7 +20,7 @@ mod timestamp;
 pub use credentials::{ApiKey, Credentials};
 pub use flag::Flag;
 pub use id::Id;
-pub(crate) use items::page_items;
+pub(crate) use items::{expecting_page_len, page_items};
 pub use open_enum::*;
 pub use presigned::PresignedFields;
 pub use score::Score;
