@@ -235,12 +235,8 @@ impl<T: DeserializeOwned + Send + 'static> Call<T> {
             attempt: self.options.timeout(settings),
             headers: None,
         };
-        let reading = Reading {
-            operation: self.request.name(),
-            limit: self.options.max_response_size(settings),
-            page_len: self.request.page_len,
-        };
-        (waits, reading)
+        let limit = self.options.max_response_size(settings);
+        (waits, Reading::of(&self.request, limit))
     }
 }
 

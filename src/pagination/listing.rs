@@ -6,6 +6,7 @@ use crate::call::{call_option_setters, CallOptions};
 use crate::transport::Request;
 use crate::{Call, Client, Pagination};
 use std::marker::PhantomData;
+use std::num::NonZeroU32;
 
 /// A listing, ready to fetch: its first page, any page, or every page or item as a lazy stream
 /// ([`pages`](Self::pages), [`items`](Self::items)). Filters are methods of the listing's
@@ -70,7 +71,7 @@ impl<P: Page> Listing<P> {
 
     /// How many items each page holds (`pageSize`).
     pub fn page_size(mut self, n: u32) -> Self {
-        self.request.page_len = Some(n);
+        self.request.page_len = NonZeroU32::new(n);
         self.filter("pageSize", n)
     }
 
@@ -113,7 +114,7 @@ impl<P: Page> Listing<P> {
                     .param("offset", offset)
                     .param_opt("limit", limit);
                 if let Some(limit) = limit {
-                    request.page_len = u32::try_from(limit).ok();
+                    request.page_len = u32::try_from(limit).ok().and_then(NonZeroU32::new);
                 }
                 request
             }
@@ -139,6 +140,7 @@ impl<P: Page> Listing<P> {
 mod tests {
     use super::PageKey;
     use crate::Client;
+    use std::num::NonZeroU32;
 
     #[test]
     fn each_page_list_is_sized_for_the_page_size_or_limit_asked_for() {
@@ -150,13 +152,14 @@ mod tests {
         let listing = client.contacts().list();
         assert_eq!(listing.request.page_len, None);
         let listing = listing.page_size(1000);
-        assert_eq!(listing.request.page_len, Some(1000));
-        let page = |key| listing.numbered_request(key).page_len;
+        assert_eq!(listing.request.page_len, NonZeroU32::new(1000));
+        let page = |key| listing.numbered_request(key).page_len.map(NonZeroU32::get);
         assert_eq!(page(PageKey::Number(2)), Some(1000));
         let offset = |limit| PageKey::Offset { offset: 20, limit };
         assert_eq!(page(offset(None)), Some(1000));
         assert_eq!(page(offset(Some(20))), Some(20));
-        // A limit past `u32` sizes nothing up front (the list grows as it decodes).
+        // A limit past `u32`, or of 0, sizes nothing up front (the list grows as it decodes).
         assert_eq!(page(offset(Some(u64::MAX))), None);
+        assert_eq!(page(offset(Some(0))), None);
     }
 }

@@ -66,11 +66,7 @@ impl ApiRequest {
             attempt: self.options.timeout(settings),
             headers: None,
         };
-        let reading = Reading {
-            operation: "api",
-            limit: self.options.max_response_size(settings),
-            page_len: None,
-        };
+        let reading = Reading::of(&self.request, self.options.max_response_size(settings));
         transport::execute(&self.client, &self.request, &self.options, waits, |r| {
             transport::read_json(r, reading)
         })

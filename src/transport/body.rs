@@ -71,21 +71,31 @@ async fn read_chunks(
     Ok(first.unwrap_or_else(|| body.freeze()))
 }
 
-/// How a call reads its JSON response.
+/// How a call reads its JSON response (16 bytes: it is kept in the future of every call).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Reading {
-    /// The operationId (or `api`), which a decoding error names.
-    pub(crate) operation: &'static str,
     /// The most bytes the body may have.
     pub(crate) limit: u64,
+    /// The operation (`None`: a raw request), which a decoding error names.
+    pub(crate) operation: Option<crate::Operation>,
     /// How many items a page's list should hold ([`Request::page_len`](super::Request)).
-    pub(crate) page_len: Option<u32>,
+    pub(crate) page_len: Option<std::num::NonZeroU32>,
 }
 
 impl Reading {
+    /// The reading of `request`'s answer, at most `limit` bytes.
+    pub(crate) fn of(request: &super::Request, limit: u64) -> Self {
+        Self {
+            limit,
+            operation: request.operation,
+            page_len: request.page_len,
+        }
+    }
+
     /// Decodes `bytes` as the response.
     fn decode<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, Error> {
-        crate::wire::expecting_page_len(self.page_len, || decode(bytes, self.operation))
+        let what = super::name_of(self.operation);
+        crate::wire::expecting_page_len(self.page_len, || decode(bytes, what))
     }
 }
 

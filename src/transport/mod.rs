@@ -15,6 +15,7 @@ use crate::{Client, Error, Operation};
 use bytes::Bytes;
 use futures::future::Either;
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::time::Duration;
 use tracing::{field, Instrument};
 
@@ -35,7 +36,12 @@ pub(crate) struct Request {
     pub(crate) accept: &'static str,
     /// How many items a page answering this request should hold (the page size a listing asked
     /// for): the page's list is sized for them up front.
-    pub(crate) page_len: Option<u32>,
+    pub(crate) page_len: Option<NonZeroU32>,
+}
+
+/// The name of `operation` in errors and spans: its operationId, or `api` for a raw request.
+pub(crate) fn name_of(operation: Option<Operation>) -> &'static str {
+    operation.map_or("api", Operation::id)
 }
 
 /// A request's body.
@@ -100,7 +106,7 @@ impl Request {
 
     /// The operationId, or `api` for a raw request.
     pub(crate) fn name(&self) -> &'static str {
-        self.operation.map_or("api", Operation::id)
+        name_of(self.operation)
     }
 
     /// Adds a query parameter.

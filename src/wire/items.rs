@@ -33,14 +33,17 @@ thread_local! {
 /// Runs `decode` (a synchronous decoding of one answer) with `len` as the expected length of
 /// the page list it decodes: the page size a listing asked for. Only the first page list
 /// decoded reads it; it is cleared afterwards, even if `decode` panics.
-pub(crate) fn expecting_page_len<R>(len: Option<u32>, decode: impl FnOnce() -> R) -> R {
+pub(crate) fn expecting_page_len<R>(
+    len: Option<std::num::NonZeroU32>,
+    decode: impl FnOnce() -> R,
+) -> R {
     struct Restore(Option<usize>);
     impl Drop for Restore {
         fn drop(&mut self) {
             EXPECTED_LEN.set(self.0);
         }
     }
-    let len = len.and_then(|n| usize::try_from(n).ok());
+    let len = len.and_then(|n| usize::try_from(n.get()).ok());
     let _restore = Restore(EXPECTED_LEN.replace(len));
     decode()
 }
@@ -94,6 +97,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Items<T> {
 mod tests {
     use super::{expecting_page_len, page_items, room};
     use serde::Deserialize;
+    use std::num::NonZeroU32;
 
     #[derive(Deserialize)]
     struct Page {
@@ -130,14 +134,15 @@ mod tests {
         }
         let inner = vec!["[0, 1, 2, 3]"; 600].join(",");
         let json = format!(r#"{{"results": [{{"results": [{inner}]}}, {{"results": []}}]}}"#);
-        let outer: Outer = expecting_page_len(Some(1000), || serde_json::from_str(&json)).unwrap();
+        let outer: Outer =
+            expecting_page_len(NonZeroU32::new(1000), || serde_json::from_str(&json)).unwrap();
         // The outer list took the expected length, then gave back the 998 items it did not use.
         assert_eq!((outer.results.len(), outer.results.capacity()), (2, 2));
         // The inner list got the default room (64 KiB of 32-byte items, at most 1,024).
         assert_eq!(outer.results[0].results.len(), 600);
         assert_eq!(outer.results[0].results.capacity(), 1024);
 
-        let page: Page = expecting_page_len(Some(600), || {
+        let page: Page = expecting_page_len(NonZeroU32::new(600), || {
             serde_json::from_str(&format!(
                 r#"{{"results": [{}]}}"#,
                 vec!["[0, 1, 2, 3]"; 600].join(",")
@@ -149,7 +154,9 @@ mod tests {
         let page: Page = serde_json::from_str(r#"{"results": [[0, 1, 2, 3]]}"#).unwrap();
         assert!(page.results.capacity() <= 4);
         // And after a panic inside.
-        let _ = std::panic::catch_unwind(|| expecting_page_len(Some(9), || panic!("decoding")));
+        let _ = std::panic::catch_unwind(|| {
+            expecting_page_len(NonZeroU32::new(9), || panic!("decoding"))
+        });
         assert_eq!(super::EXPECTED_LEN.get(), None);
     }
 
