@@ -14,6 +14,7 @@
 mod clients;
 
 use maiagent::mock::{MockConfig, MockServer};
+use maiagent::Client;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
@@ -59,7 +60,12 @@ fn upload(side: &str) {
         var("UPLOAD_MEMORY_FILE"),
     );
     let runtime = runtime();
-    let (sdk, http) = clients::sdk_and_reqwest(&base, &key);
+    let sdk = Client::builder()
+        .api_key(&key)
+        .base_url(&base)
+        .build()
+        .expect("an SDK client");
+    let http = clients::reqwest_client();
     let before = status_kib("VmRSS");
     let started = Instant::now();
     let id = match side {

@@ -1,18 +1,12 @@
-//! The two clients a bench's sides use: the SDK's, and a plain `reqwest` client for the
-//! hand-written side.
+//! The plain `reqwest` client of a bench's hand-written side.
 
-/// An SDK client for `base` with `key`, and a `reqwest` client without proxies. The SDK client
-/// is built first: that gives rustls its crypto provider (reqwest comes without one under this
-/// crate's `rustls` feature), which the `reqwest` client then uses too.
-pub fn sdk_and_reqwest(base: &str, key: &str) -> (maiagent::Client, reqwest::Client) {
-    let sdk = maiagent::Client::builder()
-        .api_key(key)
-        .base_url(base)
-        .build()
-        .expect("an SDK client");
-    let http = reqwest::Client::builder()
+/// A `reqwest` client without proxies, as a user writes it. Under this crate's `rustls`
+/// feature reqwest comes without a crypto provider, so *ring*'s is installed first (the one the
+/// SDK installs too; a provider already installed is kept).
+pub fn reqwest_client() -> reqwest::Client {
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
         .no_proxy()
         .build()
-        .expect("a reqwest client");
-    (sdk, http)
+        .expect("a reqwest client")
 }

@@ -159,9 +159,8 @@ fn main() {
 /// The client side of a run against the server on `port`.
 fn client_env(port: u16) -> Env {
     let base = format!("http://127.0.0.1:{port}/api/v1/");
-    // Both sides share the hand-written side's reqwest client; the helper's own SDK client is
-    // only what gives rustls its crypto provider first.
-    let (_, http) = clients::sdk_and_reqwest(&base, API_KEY);
+    // Both sides share the hand-written side's reqwest client.
+    let http = clients::reqwest_client();
     let sdk = Client::builder()
         .api_key(API_KEY)
         .base_url(&base)

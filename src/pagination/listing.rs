@@ -6,7 +6,6 @@ use crate::call::{call_option_setters, CallOptions};
 use crate::transport::Request;
 use crate::{Call, Client, Pagination};
 use std::marker::PhantomData;
-use std::num::NonZeroU32;
 
 /// A listing, ready to fetch: its first page, any page, or every page or item as a lazy stream
 /// ([`pages`](Self::pages), [`items`](Self::items)). Filters are methods of the listing's
@@ -71,8 +70,8 @@ impl<P: Page> Listing<P> {
 
     /// How many items each page holds (`pageSize`).
     pub fn page_size(mut self, n: u32) -> Self {
-        self.request.page_len = NonZeroU32::new(n);
-        self.filter("pageSize", n)
+        self.request = self.request.page_len_param("pageSize", n.into());
+        self
     }
 
     call_option_setters!();
@@ -108,15 +107,11 @@ impl<P: Page> Listing<P> {
         match key {
             PageKey::Number(n) => self.request.clone().param("page", n),
             PageKey::Offset { offset, limit } => {
-                let mut request = self
-                    .request
-                    .clone()
-                    .param("offset", offset)
-                    .param_opt("limit", limit);
-                if let Some(limit) = limit {
-                    request.page_len = u32::try_from(limit).ok().and_then(NonZeroU32::new);
+                let request = self.request.clone().param("offset", offset);
+                match limit {
+                    Some(limit) => request.page_len_param("limit", limit),
+                    None => request,
                 }
-                request
             }
         }
     }

@@ -115,6 +115,14 @@ impl Request {
         self
     }
 
+    /// Adds the query parameter that says how many items a page holds (`pageSize`, `limit`),
+    /// and sizes the page's list for them ([`page_len`](Self::page_len); a count of 0 or past
+    /// `u32` sizes nothing up front).
+    pub(crate) fn page_len_param(mut self, name: &'static str, n: u64) -> Self {
+        self.page_len = u32::try_from(n).ok().and_then(NonZeroU32::new);
+        self.param(name, n)
+    }
+
     /// Adds a query parameter when `value` is set.
     pub(crate) fn param_opt(self, name: &'static str, value: Option<impl ToString>) -> Self {
         match value {
