@@ -28,7 +28,8 @@
 //! `SDK_VS_RAW_PROFILE=sdk|sse-stream|eventsource-stream|bytes` streams through one pipeline,
 //! `get-sdk|get-raw|get-sdk-64|get-raw-64` runs one side of the request test, `page-sdk|page-raw`
 //! one side of the pagination test, `requests` the request rows alone, `decodes` the
-//! decoding rows alone, `cold-decodes` a GET response decoded on cold caches: targets for
+//! decoding rows alone, `cold-decodes` a GET response decoded on cold caches,
+//! `decodes-after-get` one decoded right after its sequential request: targets for
 //! `perf record`. `footprint.py` counts the code a request touches, from callgrind's output.
 
 mod baseline;
@@ -204,6 +205,15 @@ fn profile(env: &Env, which: &str, div: u64) {
             let [sdk, raw, plain] = sizes::cold_decodes(20_000 / div as usize);
             eprintln!(
                 "GET response decoded and dropped on cold caches: SDK {sdk:.0} ns, hand-written from_slice {raw:.0} ns, the plain struct through the SDK's path {plain:.0} ns"
+            );
+        }
+        return;
+    }
+    if which == "decodes-after-get" {
+        for _ in 0..3 {
+            let [sdk, raw, plain] = requests::decodes_after_get(env, 6000 / div as usize);
+            eprintln!(
+                "GET response decoded and dropped right after its request: SDK {sdk:.0} ns, hand-written from_slice {raw:.0} ns, the plain struct through the SDK's path {plain:.0} ns"
             );
         }
         return;
