@@ -186,7 +186,14 @@ mod tests {
     #[test]
     fn path_parameters_are_encoded_as_the_generated_client_encodes_them() {
         let every_char: String = (1u8..=127).map(char::from).chain("é對話".chars()).collect();
-        for value in [every_char.as_str(), "a b/c", "%41", "{id}", "..", "x?y#z"] {
+        let ids = [
+            "8e44604a-8278-4c96-96b5-3e5a0548d738",
+            "324816370485542537671391323877394598747",
+            "-",
+            "AZaz09-",
+        ];
+        let others = [every_char.as_str(), "a b/c", "%41", "{id}", "..", "x?y#z"];
+        for value in ids.into_iter().chain(others) {
             assert_eq!(
                 Operation::ConversationsGet.path_with(&[value]),
                 Some(format!(
