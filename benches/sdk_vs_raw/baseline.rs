@@ -113,6 +113,18 @@ pub async fn get_conversation(
     id: &str,
     timeout: Option<std::time::Duration>,
 ) -> Conversation {
+    let body = conversation_bytes(http, base, auth, id, timeout).await;
+    serde_json::from_slice(&body).expect("a conversation")
+}
+
+/// The body of `GET conversations/{id}/`, not decoded.
+pub async fn conversation_bytes(
+    http: &reqwest::Client,
+    base: &str,
+    auth: &HeaderValue,
+    id: &str,
+    timeout: Option<std::time::Duration>,
+) -> bytes::Bytes {
     let mut request = http
         .get(format!("{base}conversations/{id}/"))
         .header(AUTHORIZATION, auth.clone());
@@ -125,8 +137,7 @@ pub async fn get_conversation(
         .expect("send")
         .error_for_status()
         .expect("200");
-    let body = response.bytes().await.expect("body");
-    serde_json::from_slice(&body).expect("a conversation")
+    response.bytes().await.expect("body")
 }
 
 /// Starts a completion stream; returns the body.

@@ -200,20 +200,19 @@ fn profile(env: &Env, which: &str, div: u64) {
         }
         return;
     }
-    if which == "cold-decodes" {
+    if matches!(which, "cold-decodes" | "decodes-after-get") {
         for _ in 0..3 {
-            let [sdk, raw, plain] = sizes::cold_decodes(20_000 / div as usize);
+            let (when, [sdk, raw, plain]) = if which == "cold-decodes" {
+                ("on cold caches", sizes::cold_decodes(20_000 / div as usize))
+            } else {
+                let n = 6000 / div as usize;
+                (
+                    "right after its request",
+                    requests::decodes_after_get(env, n),
+                )
+            };
             eprintln!(
-                "GET response decoded and dropped on cold caches: SDK {sdk:.0} ns, hand-written from_slice {raw:.0} ns, the plain struct through the SDK's path {plain:.0} ns"
-            );
-        }
-        return;
-    }
-    if which == "decodes-after-get" {
-        for _ in 0..3 {
-            let [sdk, raw, plain] = requests::decodes_after_get(env, 6000 / div as usize);
-            eprintln!(
-                "GET response decoded and dropped right after its request: SDK {sdk:.0} ns, hand-written from_slice {raw:.0} ns, the plain struct through the SDK's path {plain:.0} ns"
+                "GET response decoded and dropped {when}: SDK {sdk:.0} ns, hand-written from_slice {raw:.0} ns, the plain struct through the SDK's path {plain:.0} ns"
             );
         }
         return;

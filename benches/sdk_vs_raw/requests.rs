@@ -73,42 +73,19 @@ pub fn overhead(env: &Env, n: usize, inflight: usize, rounds: usize) -> Vec<Figu
 }
 
 /// The decode of a GET response on the caches a sequential request leaves: `n` hand-written
-/// GETs one after the other, each response then decoded (and dropped) in turn as the SDK's
-/// `Box<Conversation>` (as `Call::send` decodes it), with `serde_json::from_slice` into the plain
-/// struct, and as the plain struct through the SDK's decode path. Returns the mean ns of each,
-/// timed inside the task that made the request, right after it.
+/// GETs a side, one after the other, each response then decoded as the next of the
+/// [`decode_side`](crate::sizes::decode_side)s, timed inside the task that made the request,
+/// right after it. Returns the mean ns of each side.
 pub fn decodes_after_get(env: &Env, n: usize) -> [f64; 3] {
     let (http, base, auth) = (env.http.clone(), env.base.clone(), env.auth.clone());
     env.run(async move {
-        let url = format!("{base}conversations/{CONVERSATION_ID}/");
         let mut total = [0u128; 3];
         for i in 0..n * 3 {
-            let request = http
-                .get(&url)
-                .header(reqwest::header::AUTHORIZATION, auth.clone());
-            let body = request
-                .send()
-                .await
-                .expect("send")
-                .bytes()
-                .await
-                .expect("body");
+            let body =
+                baseline::conversation_bytes(&http, &base, &auth, CONVERSATION_ID, None).await;
             let side = i % 3;
             let start = std::time::Instant::now();
-            match side {
-                0 => drop(black_box(
-                    maiagent::__fuzz::decode_response::<Box<maiagent::types::Conversation>>(&body)
-                        .expect("a conversation"),
-                )),
-                1 => drop(black_box(
-                    serde_json::from_slice::<baseline::Conversation>(&body)
-                        .expect("a conversation"),
-                )),
-                _ => drop(black_box(
-                    maiagent::__fuzz::decode_response::<baseline::Conversation>(&body)
-                        .expect("a conversation"),
-                )),
-            }
+            crate::sizes::decode_side(side, &body);
             total[side] += start.elapsed().as_nanos();
         }
         total.map(|ns| ns as f64 / n as f64)

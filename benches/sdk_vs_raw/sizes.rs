@@ -209,9 +209,7 @@ pub fn decodes(n: u64) -> Vec<Decode> {
 
 /// A GET response decoded and dropped on cold caches: 8 MiB written between two decodes, as
 /// the client's caches are after the idle wait of a sequential request. Returns the mean ns of
-/// the SDK (`Box<Conversation>` as `Call::send` decodes it), of `serde_json::from_slice` into
-/// the plain struct, and of the plain struct through the SDK's decode path (text, one UTF-8
-/// check): the cost of the types apart from the cost of the path. `rounds` decodes a side.
+/// each of the [`decode_side`]s; `rounds` decodes a side.
 pub fn cold_decodes(rounds: usize) -> [f64; 3] {
     let json = crate::server::conversation_json();
     let mut trash = vec![0u8; 8 << 20];
@@ -221,20 +219,27 @@ pub fn cold_decodes(rounds: usize) -> [f64; 3] {
             *byte = byte.wrapping_add(1);
         }
         let side = round % 3;
-        let bytes = black_box(json.as_bytes());
         let start = std::time::Instant::now();
-        match side {
-            0 => drop(black_box(
-                maiagent::__fuzz::decode_response::<Box<Conversation>>(bytes).unwrap(),
-            )),
-            1 => drop(black_box(
-                serde_json::from_slice::<baseline::Conversation>(bytes).unwrap(),
-            )),
-            _ => drop(black_box(
-                maiagent::__fuzz::decode_response::<baseline::Conversation>(bytes).unwrap(),
-            )),
-        }
+        decode_side(side, black_box(json.as_bytes()));
         total[side] += start.elapsed().as_nanos();
     }
     total.map(|ns| ns as f64 / rounds as f64)
+}
+
+/// Decodes a GET response and drops it, as side `side` of the decode profiles: 0 the SDK
+/// (`Box<Conversation>` as `Call::send` decodes it), 1 `serde_json::from_slice` into the plain
+/// struct, 2 the plain struct through the SDK's decode path (text, one UTF-8 check): the cost of
+/// the types apart from the cost of the path.
+pub fn decode_side(side: usize, bytes: &[u8]) {
+    match side {
+        0 => drop(black_box(
+            maiagent::__fuzz::decode_response::<Box<Conversation>>(bytes).unwrap(),
+        )),
+        1 => drop(black_box(
+            serde_json::from_slice::<baseline::Conversation>(bytes).unwrap(),
+        )),
+        _ => drop(black_box(
+            maiagent::__fuzz::decode_response::<baseline::Conversation>(bytes).unwrap(),
+        )),
+    }
 }
