@@ -1,5 +1,6 @@
 //! [`Client`] and its [`ClientBuilder`]: configuration, authentication and the shared HTTP pool.
 
+use crate::transport::{Direct, Sender};
 use crate::wire::{ApiKey, Credentials};
 use crate::{generated, Error, RetryPolicy};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -34,7 +35,10 @@ pub struct Client {
 
 struct Inner {
     generated: generated::Client,
+    /// The generated client's and the storage uploads' HTTP client.
     http: reqwest::Client,
+    /// The API requests' HTTP client.
+    sender: Sender,
     credentials: Credentials,
     base_url: Url,
     settings: Settings,
@@ -91,6 +95,11 @@ impl Client {
     /// (the transport adds it to API requests only), so storage uploads use it directly.
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
+    }
+
+    /// The HTTP client of the API's requests.
+    pub(crate) fn sender(&self) -> &Sender {
+        &self.inner.sender
     }
 
     /// The sensitive `Authorization` header value.
@@ -290,25 +299,37 @@ impl ClientBuilder {
         let credentials = Credentials::new(&key).map_err(|e| config(&e.to_string()))?;
         // The thread that serves every timeout of the process's clients (started once).
         crate::watchdog::start()?;
-        let http =
-            match self.http {
-                Some(http) => http,
-                None => {
-                    let mut headers = HeaderMap::new();
-                    for (name, value) in self.headers {
-                        headers.append(name, value);
-                    }
-                    crate::tls::http_client_builder()
-                        .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)))
-                        .user_agent(self.user_agent.unwrap_or_else(|| {
-                            format!("maiagent-rust/{}", env!("CARGO_PKG_VERSION"))
-                        }))
-                        .default_headers(headers)
-                        .redirect(crate::redirect::policy())
-                        .build()
-                        .map_err(|e| config(&format!("cannot build the HTTP client: {e}")))?
+        let (http, sender) = match self.http {
+            Some(http) => (http.clone(), Sender::Reqwest(http)),
+            None => {
+                let mut headers = HeaderMap::new();
+                for (name, value) in self.headers {
+                    headers.append(name, value);
                 }
-            };
+                let connect_timeout = self.connect_timeout.unwrap_or(Duration::from_secs(5));
+                let user_agent = self
+                    .user_agent
+                    .unwrap_or_else(|| format!("maiagent-rust/{}", env!("CARGO_PKG_VERSION")));
+                let http = crate::tls::http_client_builder()
+                    .connect_timeout(connect_timeout)
+                    .user_agent(user_agent.as_str())
+                    .default_headers(headers.clone())
+                    .redirect(crate::redirect::policy())
+                    .build()
+                    .map_err(|e| config(&format!("cannot build the HTTP client: {e}")))?;
+                let sender = if proxied(&base_url) {
+                    Sender::Reqwest(http.clone())
+                } else {
+                    let user_agent = HeaderValue::try_from(user_agent)
+                        .map_err(|e| config(&format!("invalid user agent: {e}")))?;
+                    Sender::Direct(
+                        Direct::new(connect_timeout, user_agent, headers)
+                            .map_err(|e| config(&e))?,
+                    )
+                };
+                (http, sender)
+            }
+        };
         let generated = generated::Client::new_with_client(
             base_url.as_str().trim_end_matches('/'),
             http.clone(),
@@ -318,6 +339,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 generated,
                 http,
+                sender,
                 credentials,
                 base_url,
                 settings: Settings {
@@ -365,6 +387,17 @@ fn normalize_base_url(text: &str, allow_http: bool) -> Result<Url, Error> {
         url.set_path(&path);
     }
     Ok(url)
+}
+
+/// Whether a proxy from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, unless
+/// `NO_PROXY` exempts the host) applies to requests to `base_url`: they then go through
+/// reqwest, which speaks to proxies.
+fn proxied(base_url: &Url) -> bool {
+    http::Uri::try_from(base_url.as_str()).is_ok_and(|uri| {
+        hyper_util::client::proxy::matcher::Matcher::from_system()
+            .intercept(&uri)
+            .is_some()
+    })
 }
 
 fn is_loopback(url: &Url) -> bool {

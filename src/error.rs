@@ -3,6 +3,9 @@
 use reqwest::StatusCode;
 use std::time::Duration;
 
+/// A transport error of either HTTP client, as [`Error::Connection`] holds it.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// How many bytes of an error body, or of a value that failed to decode, an error keeps (as
 /// UTF-8 text, after invalid bytes are replaced).
 pub(crate) const BODY_SNIPPET_LIMIT: usize = 64 * 1024;
@@ -30,9 +33,11 @@ pub enum Error {
     /// The connection failed, or broke before the response was complete.
     #[error("connection to MaiAgent failed: {source}")]
     Connection {
-        /// The transport error.
+        /// The transport error: a `hyper_util` client error from the SDK's own HTTP client, a
+        /// `reqwest::Error` from a `reqwest::Client` ([`ClientBuilder::http_client`](crate::ClientBuilder::http_client)),
+        /// or a message (too many redirects).
         #[source]
-        source: reqwest::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
         /// Whether the request provably never reached the server (connection refused).
         never_sent: bool,
     },
@@ -316,10 +321,12 @@ impl Error {
         if let Some(location) = crate::redirect::refused_downgrade(&source) {
             return Error::InsecureRedirect { location };
         }
-        Error::Connection {
-            never_sent: source.is_connect(),
-            source,
-        }
+        Self::connection(source.is_connect(), Box::new(source))
+    }
+
+    /// [`Error::Connection`] from `source`; `never_sent` when the connection was never made.
+    pub(crate) fn connection(never_sent: bool, source: BoxError) -> Self {
+        Error::Connection { source, never_sent }
     }
 }
 

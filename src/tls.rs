@@ -9,9 +9,20 @@
 /// its own.
 pub(crate) fn http_client_builder() -> reqwest::ClientBuilder {
     #[cfg(feature = "rustls")]
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Fails only when another thread installed a provider meanwhile: that one is used then.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
+    rustls_provider();
     reqwest::Client::builder()
+}
+
+/// The process's default rustls crypto provider, *ring*'s when it had none (the SDK's own HTTP
+/// client uses it, as reqwest does).
+#[cfg(feature = "rustls")]
+pub(crate) fn rustls_provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
+    if let Some(provider) = rustls::crypto::CryptoProvider::get_default() {
+        return provider.clone();
+    }
+    // Fails only when another thread installed a provider meanwhile: that one is used then.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| std::sync::Arc::new(rustls::crypto::ring::default_provider()))
 }

@@ -160,12 +160,12 @@ fn main() {
 /// The client side of a run against the server on `port`.
 fn client_env(port: u16) -> Env {
     let base = format!("http://127.0.0.1:{port}/api/v1/");
-    // Both sides share the hand-written side's reqwest client.
+    // Each side as its user writes it: the hand-written side builds a reqwest client, the SDK
+    // side a client of its own (its own HTTP client, hyper's pool directly).
     let http = clients::reqwest_client();
     let sdk = Client::builder()
         .api_key(API_KEY)
         .base_url(&base)
-        .http_client(http.clone())
         .build()
         .expect("an SDK client");
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -6,8 +6,12 @@
 
 mod attempts;
 mod body;
+mod direct;
+mod sender;
 
 pub(crate) use body::{decode, read_json, read_json_boxed, Reading};
+pub(crate) use direct::Direct;
+pub(crate) use sender::{Outgoing, Sender};
 
 use crate::call::CallOptions;
 use crate::deadline::timeout_after;

@@ -1,0 +1,154 @@
+//! The SDK's own HTTP client: hyper's connection pool (hyper-util's legacy client, which reqwest
+//! is built on too) used directly. A request goes from the transport to the pool with no layer
+//! between them; reqwest would add its own per request (a copy of the headers, its redirect
+//! and retry layers, the URL parsed again twice), which are most of what a GET costs the client.
+//!
+//! What reqwest's layers did is done here, once: the client's default headers, the connect
+//! timeout, TLS (rustls with the platform's verifier, or native-tls), HTTP/2 through ALPN
+//! (feature `http2`), and redirects ([`crate::redirect`]). Timeouts and retries are the
+//! transport's. A proxy from the environment is reqwest's job: a client to which one applies
+//! sends through reqwest ([`Sender::Reqwest`](super::sender::Sender)).
+
+use super::sender::Outgoing;
+use crate::redirect::Hop;
+use crate::Error;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use reqwest::header::{HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::{ResponseBuilderExt, Url};
+use std::time::Duration;
+
+#[cfg(feature = "rustls")]
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+#[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+type Connector = hyper_tls::HttpsConnector<HttpConnector>;
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+type Connector = HttpConnector;
+
+/// Redirects followed at most, as reqwest's default policy.
+const MAX_REDIRECTS: usize = 10;
+
+/// hyper's connection pool and the client's default headers. Cheap to clone: clones share the
+/// pool.
+#[derive(Clone)]
+pub(crate) struct Direct {
+    pool: hyper_util::client::legacy::Client<Connector, Full<Bytes>>,
+    /// Headers every request carries unless it sets them itself (`User-Agent` among them).
+    defaults: HeaderMap,
+}
+
+impl std::fmt::Debug for Direct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The default headers are the application's and may hold a secret: only their names.
+        f.debug_struct("Direct")
+            .field("defaults", &self.defaults.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Direct {
+    /// A pool connecting within `connect_timeout`, whose requests carry `defaults` and
+    /// `user_agent` unless they set those headers themselves.
+    pub(crate) fn new(
+        connect_timeout: Duration,
+        user_agent: HeaderValue,
+        mut defaults: HeaderMap,
+    ) -> Result<Self, String> {
+        if !defaults.contains_key(USER_AGENT) {
+            defaults.insert(USER_AGENT, user_agent);
+        }
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(connect_timeout));
+        http.set_nodelay(true);
+        http.enforce_http(false);
+        let pool = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(connector(http)?);
+        Ok(Self { pool, defaults })
+    }
+
+    /// Sends the request `build` makes, following redirects as [`crate::redirect`] says.
+    pub(crate) async fn send(
+        &self,
+        build: impl Fn() -> Result<Outgoing, Error>,
+    ) -> Result<reqwest::Response, Error> {
+        let mut outgoing = build()?;
+        let mut hop = Hop::first(&outgoing.method);
+        let mut redirects = 0;
+        loop {
+            let Outgoing {
+                method,
+                url,
+                mut headers,
+                body,
+            } = outgoing;
+            for name in self.defaults.keys() {
+                if !headers.contains_key(name) {
+                    for value in self.defaults.get_all(name) {
+                        headers.append(name, value.clone());
+                    }
+                }
+            }
+            let uri = http::Uri::try_from(url.as_str()).map_err(|e| Error::InvalidRequest {
+                message: format!("invalid URL {url}: {e}"),
+            })?;
+            let mut request = http::Request::new(Full::new(body.unwrap_or_default()));
+            *request.method_mut() = method;
+            *request.uri_mut() = uri;
+            *request.headers_mut() = headers;
+            let response = self.pool.request(request).await.map_err(|e| {
+                Error::connection(e.is_connect(), Box::new(e) as crate::error::BoxError)
+            })?;
+            let Some(next) = hop.next(&url, response.status(), response.headers())? else {
+                return Ok(into_reqwest(response, url));
+            };
+            if redirects >= MAX_REDIRECTS {
+                return Err(Error::connection(
+                    false,
+                    format!("more than {MAX_REDIRECTS} redirects").into(),
+                ));
+            }
+            redirects += 1;
+            outgoing = next.apply(build()?);
+            hop = next;
+        }
+    }
+}
+
+/// `response` as a `reqwest::Response` of `url`, its body read as it arrives.
+fn into_reqwest(response: http::Response<hyper::body::Incoming>, url: Url) -> reqwest::Response {
+    let (mut parts, body) = response.into_parts();
+    if let Ok(with_url) = http::Response::builder().url(url).body(()) {
+        parts.extensions.extend(with_url.into_parts().0.extensions);
+    }
+    reqwest::Response::from(http::Response::from_parts(parts, reqwest::Body::wrap(body)))
+}
+
+/// `http` wrapped in the TLS of the crate's features.
+fn connector(http: HttpConnector) -> Result<Connector, String> {
+    #[cfg(feature = "rustls")]
+    {
+        let builder = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_platform_verifier(crate::tls::rustls_provider())
+            .map_err(|e| format!("cannot set up TLS: {e}"))?
+            .https_or_http();
+        #[cfg(feature = "http2")]
+        let builder = builder.enable_all_versions();
+        #[cfg(not(feature = "http2"))]
+        let builder = builder.enable_http1();
+        Ok(builder.wrap_connector(http))
+    }
+    #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+    {
+        let mut tls = native_tls::TlsConnector::builder();
+        #[cfg(feature = "http2")]
+        tls.request_alpns(&["h2", "http/1.1"]);
+        let tls = tls.build().map_err(|e| format!("cannot set up TLS: {e}"))?;
+        Ok(hyper_tls::HttpsConnector::from((http, tls.into())))
+    }
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    Ok(http)
+}
