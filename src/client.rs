@@ -247,15 +247,22 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` (its own timeouts, proxy, TLS and redirect settings apply; the
-    /// connect timeout, user agent and default headers of this builder do not). Give it
-    /// [`redirect_policy`](Self::redirect_policy) to keep refusing `https` to `http` redirects.
+    /// Send API requests through this `reqwest::Client` instead of the SDK's own HTTP client
+    /// (hyper's connection pool, used directly). Its own timeouts, proxy, TLS and redirect
+    /// settings apply; the connect timeout, user agent and default headers of this builder do
+    /// not. Give it [`redirect_policy`](Self::redirect_policy) to keep refusing `https` to
+    /// `http` redirects.
+    ///
+    /// Without it, the SDK's own client sends, except when a proxy from the environment
+    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, unless `NO_PROXY` exempts the host) applies to
+    /// the base URL: then a `reqwest::Client` that this builder configures does.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
     }
 
-    /// The redirect policy of the clients this builder makes: at most 10 redirects, and never
+    /// The redirect policy of the `reqwest` clients this builder makes (the SDK's own client
+    /// follows the same rule): at most 10 redirects, and never
     /// from `https` to plain `http` ([`Error::InsecureRedirect`]). The API key is never sent
     /// to another scheme, host or port on a redirect.
     ///
