@@ -21,7 +21,8 @@ use reqwest::{Method, StatusCode, Url};
 pub(crate) struct Hop {
     /// The URL, or `None` for the first request (its own).
     url: Option<Url>,
-    method: Method,
+    /// The method, or `None` for the first request's.
+    method: Option<Method>,
     /// Whether the body (and its `Content-Type`) is sent again: only while the method stays.
     keep_body: bool,
     /// Whether the `Authorization` header (and cookies) are sent: only while every hop so far
@@ -30,29 +31,28 @@ pub(crate) struct Hop {
 }
 
 impl Hop {
-    /// The first request of a call, sent with `method`.
-    pub(crate) fn first(method: &Method) -> Self {
-        Self {
-            url: None,
-            method: method.clone(),
-            keep_body: true,
-            keep_credentials: true,
-        }
-    }
+    /// The first request of a call, as it was built.
+    pub(crate) const FIRST: Hop = Hop {
+        url: None,
+        method: None,
+        keep_body: true,
+        keep_credentials: true,
+    };
 
-    /// The hop after a response of `status` with `headers` to a request to `url`: `None` when
-    /// the response is not a redirect to follow (it is then the answer), an error when it
-    /// redirects from `https` to plain `http`.
+    /// The hop after a response of `status` with `headers` to this hop's request (`method` to
+    /// `url`): `None` when the response is not a redirect to follow (it is then the answer),
+    /// an error when it redirects from `https` to plain `http`.
     pub(crate) fn next(
         &self,
+        method: &Method,
         url: &Url,
         status: StatusCode,
         headers: &HeaderMap,
     ) -> Result<Option<Self>, Error> {
-        let method = match status.as_u16() {
-            301 | 302 if self.method == Method::POST => Method::GET,
-            303 if self.method != Method::HEAD => Method::GET,
-            301 | 302 | 303 | 307 | 308 => self.method.clone(),
+        let next_method = match status.as_u16() {
+            301 | 302 if method == Method::POST => Method::GET,
+            303 if method != Method::HEAD => Method::GET,
+            301 | 302 | 303 | 307 | 308 => method.clone(),
             _ => return Ok(None),
         };
         let Some(target) = headers
@@ -70,10 +70,10 @@ impl Hop {
             });
         }
         Ok(Some(Self {
-            keep_body: self.keep_body && method == self.method,
+            keep_body: self.keep_body && next_method == method,
             keep_credentials: self.keep_credentials && same_origin(url, &target),
             url: Some(target),
-            method,
+            method: Some(next_method),
         }))
     }
 
@@ -82,7 +82,9 @@ impl Hop {
         if let Some(url) = &self.url {
             request.url = url.clone();
         }
-        request.method = self.method.clone();
+        if let Some(method) = &self.method {
+            request.method = method.clone();
+        }
         if !self.keep_body {
             request.body = None;
             request.headers.remove(CONTENT_TYPE);
@@ -182,7 +184,8 @@ mod tests {
     fn hops_keep_the_method_and_body_only_on_307_and_308() {
         let url = Url::parse("https://api.example/api/v1/messages/").unwrap();
         let status = |code| StatusCode::from_u16(code).unwrap();
-        let first = Hop::first(&Method::POST);
+        let first = Hop::FIRST;
+        let post = Method::POST;
         for (code, method, body) in [
             (301, Method::GET, false),
             (302, Method::GET, false),
@@ -191,7 +194,7 @@ mod tests {
             (308, Method::POST, true),
         ] {
             let next = first
-                .next(&url, status(code), &redirect("/api/v2/messages/"))
+                .next(&post, &url, status(code), &redirect("/api/v2/messages/"))
                 .unwrap()
                 .unwrap();
             let sent = next.apply(request(Method::POST, url.as_str()));
@@ -201,19 +204,18 @@ mod tests {
             assert_eq!(sent.url.as_str(), "https://api.example/api/v2/messages/");
             assert!(sent.headers.contains_key(AUTHORIZATION), "same origin");
         }
-        let head = Hop::first(&Method::HEAD);
-        let next = head.next(&url, status(303), &redirect("x")).unwrap();
-        assert_eq!(next.unwrap().method, Method::HEAD);
+        let next = first.next(&Method::HEAD, &url, status(303), &redirect("x"));
+        assert_eq!(next.unwrap().unwrap().method, Some(Method::HEAD));
         for not_followed in [200, 304, 404] {
-            let answer = first.next(&url, status(not_followed), &redirect("/elsewhere/"));
+            let answer = first.next(&post, &url, status(not_followed), &redirect("/elsewhere/"));
             assert!(answer.unwrap().is_none(), "{not_followed}");
         }
-        let ftp = first.next(&url, status(307), &redirect("ftp://api.example/"));
+        let ftp = first.next(&post, &url, status(307), &redirect("ftp://api.example/"));
         assert!(
             ftp.unwrap().is_none(),
             "a redirect to another scheme is the answer"
         );
-        let none = first.next(&url, status(307), &HeaderMap::new());
+        let none = first.next(&post, &url, status(307), &HeaderMap::new());
         assert!(
             none.unwrap().is_none(),
             "a redirect without a location is the answer"
@@ -224,20 +226,20 @@ mod tests {
     fn the_key_never_leaves_the_origin_even_on_the_way_back() {
         let url = Url::parse("https://api.example/api/v1/x/").unwrap();
         let status = StatusCode::TEMPORARY_REDIRECT;
-        let first = Hop::first(&Method::GET);
+        let (first, get) = (Hop::FIRST, Method::GET);
         let away = first
-            .next(&url, status, &redirect("https://api.example:8443/x/"))
+            .next(&get, &url, status, &redirect("https://api.example:8443/x/"))
             .unwrap()
             .unwrap();
         let sent = away.apply(request(Method::GET, url.as_str()));
         assert!(!sent.headers.contains_key(AUTHORIZATION));
         let back = away
-            .next(&sent.url, status, &redirect("https://api.example/x/"))
+            .next(&get, &sent.url, status, &redirect("https://api.example/x/"))
             .unwrap()
             .unwrap();
         let sent = back.apply(request(Method::GET, url.as_str()));
         assert!(!sent.headers.contains_key(AUTHORIZATION), "{sent:?}");
-        let downgrade = first.next(&url, status, &redirect("http://api.example/x/?k=1"));
+        let downgrade = first.next(&get, &url, status, &redirect("http://api.example/x/?k=1"));
         let Err(Error::InsecureRedirect { location }) = downgrade else {
             panic!("{downgrade:?}");
         };

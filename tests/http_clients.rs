@@ -113,3 +113,33 @@ async fn a_refused_connection_was_never_sent_through_either_client() {
         assert!(!chain.contains("test-key"), "{which}: {chain}");
     }
 }
+
+#[tokio::test]
+async fn a_redirect_loop_stops_after_ten_redirects_on_either_client() {
+    for which in CLIENTS {
+        let mut server = serve(
+            |request: Request, mut conn: common::http_server::Conn| async move {
+                let to = format!("{}?again=1", request.path);
+                conn.respond_with(302, &[("location", &to)], b"").await;
+                Some(conn)
+            },
+        )
+        .await;
+        let client = client(&server.base_url(), which);
+        let error = client.conversations().get("c-1").await.unwrap_err();
+        assert!(
+            matches!(error, Error::Connection { .. }),
+            "{which}: {error:?}"
+        );
+        let requests = server.take_requests();
+        assert_eq!(requests.len(), 11, "{which}: the request and 10 redirects");
+        assert!(
+            requests[1..].iter().all(|r| r.q("again") == Some("1")),
+            "{which}: {requests:?}"
+        );
+        assert!(
+            requests.iter().all(|r| r.header("authorization").is_some()),
+            "{which}: the same origin keeps the key"
+        );
+    }
+}

@@ -15,9 +15,10 @@ use crate::Error;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::ResponseFuture;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use reqwest::header::{HeaderMap, HeaderValue, USER_AGENT};
-use reqwest::{ResponseBuilderExt, Url};
+use reqwest::{Method, ResponseBuilderExt, Url};
 use std::time::Duration;
 
 #[cfg(feature = "rustls")]
@@ -71,38 +72,28 @@ impl Direct {
     }
 
     /// Sends the request `build` makes, following redirects as [`crate::redirect`] says.
+    ///
+    /// Only what the response needs is kept while it is awaited (the pool's future, the URL and
+    /// method, and the hop of a redirect, boxed: it is rare): the request is built and handed
+    /// to the pool by [`start`](Self::start), a plain function.
     pub(crate) async fn send(
         &self,
         build: impl Fn() -> Result<Outgoing, Error>,
     ) -> Result<reqwest::Response, Error> {
-        let mut outgoing = build()?;
-        let mut hop = Hop::first(&outgoing.method);
+        let mut hop: Option<Box<Hop>> = None;
         let mut redirects = 0;
         loop {
-            let Outgoing {
-                method,
-                url,
-                mut headers,
-                body,
-            } = outgoing;
-            for name in self.defaults.keys() {
-                if !headers.contains_key(name) {
-                    for value in self.defaults.get_all(name) {
-                        headers.append(name, value.clone());
-                    }
-                }
-            }
-            let uri = http::Uri::try_from(url.as_str()).map_err(|e| Error::InvalidRequest {
-                message: format!("invalid URL {url}: {e}"),
-            })?;
-            let mut request = http::Request::new(Full::new(body.unwrap_or_default()));
-            *request.method_mut() = method;
-            *request.uri_mut() = uri;
-            *request.headers_mut() = headers;
-            let response = self.pool.request(request).await.map_err(|e| {
+            let outgoing = build()?;
+            let (pending, method, url) = match &hop {
+                Some(hop) => self.start(hop.apply(outgoing))?,
+                None => self.start(outgoing)?,
+            };
+            let response = pending.await.map_err(|e| {
                 Error::connection(e.is_connect(), Box::new(e) as crate::error::BoxError)
             })?;
-            let Some(next) = hop.next(&url, response.status(), response.headers())? else {
+            let this = hop.as_deref().unwrap_or(&Hop::FIRST);
+            let Some(next) = this.next(&method, &url, response.status(), response.headers())?
+            else {
                 return Ok(into_reqwest(response, url));
             };
             if redirects >= MAX_REDIRECTS {
@@ -112,9 +103,34 @@ impl Direct {
                 ));
             }
             redirects += 1;
-            outgoing = next.apply(build()?);
-            hop = next;
+            hop = Some(Box::new(next));
         }
+    }
+
+    /// Hands `outgoing`, with the client's default headers, to the pool; returns the pool's
+    /// future, and the method and URL sent.
+    fn start(&self, outgoing: Outgoing) -> Result<(ResponseFuture, Method, Url), Error> {
+        let Outgoing {
+            method,
+            url,
+            mut headers,
+            body,
+        } = outgoing;
+        for name in self.defaults.keys() {
+            if !headers.contains_key(name) {
+                for value in self.defaults.get_all(name) {
+                    headers.append(name, value.clone());
+                }
+            }
+        }
+        let uri = http::Uri::try_from(url.as_str()).map_err(|e| Error::InvalidRequest {
+            message: format!("invalid URL {url}: {e}"),
+        })?;
+        let mut request = http::Request::new(Full::new(body.unwrap_or_default()));
+        *request.method_mut() = method.clone();
+        *request.uri_mut() = uri;
+        *request.headers_mut() = headers;
+        Ok((self.pool.request(request), method, url))
     }
 }
 

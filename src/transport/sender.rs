@@ -43,17 +43,20 @@ impl Sender {
         match self {
             Sender::Direct(direct) => direct.send(build).await,
             Sender::Reqwest(http) => {
-                let Outgoing {
-                    method,
-                    url,
-                    headers,
-                    body,
-                } = build()?;
-                let mut request = reqwest::Request::new(method, url);
-                *request.headers_mut() = headers;
-                *request.body_mut() = body.map(reqwest::Body::from);
-                http.execute(request).await.map_err(Error::from_transport)
+                // One statement a step: a temporary lives to the end of its statement, so a
+                // request built in the statement that awaits would be kept in this future.
+                let pending = http.execute(into_reqwest(build()?));
+                pending.await.map_err(Error::from_transport)
             }
         }
     }
+}
+
+/// `outgoing` as reqwest's request (a plain function: nothing of it is kept in the future that
+/// awaits the response).
+fn into_reqwest(outgoing: Outgoing) -> reqwest::Request {
+    let mut request = reqwest::Request::new(outgoing.method, outgoing.url);
+    *request.headers_mut() = outgoing.headers;
+    *request.body_mut() = outgoing.body.map(reqwest::Body::from);
+    request
 }
