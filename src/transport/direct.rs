@@ -60,9 +60,16 @@ impl Direct {
         if !defaults.contains_key(USER_AGENT) {
             defaults.insert(USER_AGENT, user_agent);
         }
+        // The socket settings of reqwest's defaults: a connection that died silently (a NAT that
+        // forgot it, a peer gone) is found by TCP keepalive within about a minute.
         let mut http = HttpConnector::new();
         http.set_connect_timeout(Some(connect_timeout));
         http.set_nodelay(true);
+        http.set_keepalive(Some(Duration::from_secs(15)));
+        http.set_keepalive_interval(Some(Duration::from_secs(15)));
+        http.set_keepalive_retries(Some(3));
+        #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+        http.set_tcp_user_timeout(Some(Duration::from_secs(30)));
         http.enforce_http(false);
         let pool = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
