@@ -100,7 +100,7 @@ impl Hop {
 }
 
 /// Whether `a` and `b` have the same scheme, host and port.
-fn same_origin(a: &Url, b: &Url) -> bool {
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host_str() == b.host_str()
         && a.port_or_known_default() == b.port_or_known_default()

@@ -143,3 +143,29 @@ async fn a_redirect_loop_stops_after_ten_redirects_on_either_client() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_raw_path_stays_below_the_base_url_on_either_client() {
+    for which in CLIENTS {
+        let mut server = conversation_server().await;
+        let client = client(&server.base_url(), which);
+        for path in [
+            "http:evil.invalid/x/",
+            "https:/evil.invalid/x/",
+            "\\\\evil.invalid/x/",
+        ] {
+            let answer = client.api(reqwest::Method::GET, path).send().await;
+            assert!(answer.is_ok(), "{which} {path}: {answer:?}");
+            let request = server.request().await;
+            assert!(
+                request.path.starts_with("/api/v1/"),
+                "{which} {path}: {}",
+                request.path
+            );
+            assert_eq!(
+                request.header("host"),
+                Some(server.addr.to_string().as_str())
+            );
+        }
+    }
+}
