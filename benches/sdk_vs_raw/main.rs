@@ -59,8 +59,8 @@ pub const GET_ROUNDS: usize = 24;
 pub const STREAM_ROUNDS: usize = 8;
 pub const PAGE_ROUNDS: usize = 12;
 
-/// The client side: one runtime (one worker), one `reqwest::Client` shared by the SDK and the
-/// hand-written code.
+/// The client side: one runtime (one worker), the hand-written code's `reqwest::Client`, and
+/// the SDK's client (with its own HTTP client).
 pub struct Env {
     runtime: tokio::runtime::Runtime,
     pub http: reqwest::Client,
