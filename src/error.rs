@@ -321,12 +321,16 @@ impl Error {
         if let Some(location) = crate::redirect::refused_downgrade(&source) {
             return Error::InsecureRedirect { location };
         }
-        Self::connection(source.is_connect(), Box::new(source))
+        Self::connection(source.is_connect(), source)
     }
 
-    /// [`Error::Connection`] from `source`; `never_sent` when the connection was never made.
-    pub(crate) fn connection(never_sent: bool, source: BoxError) -> Self {
-        Error::Connection { source, never_sent }
+    /// [`Error::Connection`] from `source` (an error or a message); `never_sent` when the
+    /// connection was never made.
+    pub(crate) fn connection(never_sent: bool, source: impl Into<BoxError>) -> Self {
+        Error::Connection {
+            source: source.into(),
+            never_sent,
+        }
     }
 }
 

@@ -15,10 +15,15 @@ use reqwest::header::{
 use reqwest::redirect::{Attempt, Policy};
 use reqwest::{Method, StatusCode, Url};
 
+/// Redirects followed at most, as reqwest's default policy.
+const MAX_REDIRECTS: u8 = 10;
+
 /// Where the next request of a call goes, and what it keeps of the first one (the SDK's own
 /// client rebuilds the request for each hop and applies this).
 #[derive(Debug, Clone)]
 pub(crate) struct Hop {
+    /// How many redirects led here.
+    redirects: u8,
     /// The URL, or `None` for the first request (its own).
     url: Option<Url>,
     /// The method, or `None` for the first request's.
@@ -33,6 +38,7 @@ pub(crate) struct Hop {
 impl Hop {
     /// The first request of a call, as it was built.
     pub(crate) const FIRST: Hop = Hop {
+        redirects: 0,
         url: None,
         method: None,
         keep_body: true,
@@ -41,7 +47,7 @@ impl Hop {
 
     /// The hop after a response of `status` with `headers` to this hop's request (`method` to
     /// `url`): `None` when the response is not a redirect to follow (it is then the answer),
-    /// an error when it redirects from `https` to plain `http`.
+    /// an error when it redirects from `https` to plain `http` or one time too many.
     pub(crate) fn next(
         &self,
         method: &Method,
@@ -69,7 +75,14 @@ impl Hop {
                 location: shown(&target),
             });
         }
+        if self.redirects >= MAX_REDIRECTS {
+            return Err(Error::connection(
+                false,
+                format!("more than {MAX_REDIRECTS} redirects"),
+            ));
+        }
         Ok(Some(Self {
+            redirects: self.redirects.saturating_add(1),
             keep_body: self.keep_body && next_method == method,
             keep_credentials: self.keep_credentials && same_origin(url, &target),
             url: Some(target),

@@ -28,25 +28,11 @@ type Connector = hyper_tls::HttpsConnector<HttpConnector>;
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
 type Connector = HttpConnector;
 
-/// Redirects followed at most, as reqwest's default policy.
-const MAX_REDIRECTS: usize = 10;
-
-/// hyper's connection pool and the client's default headers. Cheap to clone: clones share the
-/// pool.
-#[derive(Clone)]
+/// hyper's connection pool and the client's default headers.
 pub(crate) struct Direct {
     pool: hyper_util::client::legacy::Client<Connector, Full<Bytes>>,
     /// Headers every request carries unless it sets them itself (`User-Agent` among them).
     defaults: HeaderMap,
-}
-
-impl std::fmt::Debug for Direct {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The default headers are the application's and may hold a secret: only their names.
-        f.debug_struct("Direct")
-            .field("defaults", &self.defaults.keys().collect::<Vec<_>>())
-            .finish_non_exhaustive()
-    }
 }
 
 impl Direct {
@@ -88,28 +74,20 @@ impl Direct {
         build: impl Fn() -> Result<Outgoing, Error>,
     ) -> Result<reqwest::Response, Error> {
         let mut hop: Option<Box<Hop>> = None;
-        let mut redirects = 0;
         loop {
             let outgoing = build()?;
             let (pending, method, url) = match &hop {
                 Some(hop) => self.start(hop.apply(outgoing))?,
                 None => self.start(outgoing)?,
             };
-            let response = pending.await.map_err(|e| {
-                Error::connection(e.is_connect(), Box::new(e) as crate::error::BoxError)
-            })?;
+            let response = pending
+                .await
+                .map_err(|e| Error::connection(e.is_connect(), e))?;
             let this = hop.as_deref().unwrap_or(&Hop::FIRST);
             let Some(next) = this.next(&method, &url, response.status(), response.headers())?
             else {
                 return Ok(into_reqwest(response, url));
             };
-            if redirects >= MAX_REDIRECTS {
-                return Err(Error::connection(
-                    false,
-                    format!("more than {MAX_REDIRECTS} redirects").into(),
-                ));
-            }
-            redirects += 1;
             hop = Some(Box::new(next));
         }
     }

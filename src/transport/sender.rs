@@ -21,7 +21,6 @@ pub(crate) struct Outgoing {
 /// The HTTP client that sends API requests.
 // One per client, inside its `Arc`: the pool is kept inline, one pointer closer to each request.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
 pub(crate) enum Sender {
     /// The SDK's own client: hyper directly.
     Direct(Direct),

@@ -257,7 +257,7 @@ pub(crate) async fn post_to_storage(
         .body(reqwest::Body::wrap_stream(framing.body(counted)))
         .send()
         .await
-        .map_err(|source| Error::connection(false, Box::new(source.without_url())))?;
+        .map_err(|source| Error::connection(false, source.without_url()))?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
