@@ -7,17 +7,9 @@
 
 mod common;
 
-use common::http_server::{serve, serve_tls, Request, TestServer};
+use common::http_server::{serve, serve_tls, trust_test_ca, Request, TestServer};
 use maiagent::{Client, Error};
 use serde_json::json;
-
-fn trust_the_test_ca() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls/ca.pem");
-        std::env::set_var("SSL_CERT_FILE", ca);
-    });
-}
 
 fn conversation() -> Vec<u8> {
     json!({"id": "c-1", "title": "hello"})
@@ -40,7 +32,7 @@ async fn target(tls: bool) -> TestServer {
 
 /// A TLS server answering every request with a 307 to `location` + the request path.
 async fn redirecting_to(location: String) -> TestServer {
-    trust_the_test_ca();
+    trust_test_ca();
     serve_tls(move |request, mut conn| {
         let to = format!("{location}{}", request.target.trim_start_matches('/'));
         async move {
@@ -93,7 +85,7 @@ async fn a_redirect_from_https_to_http_is_refused() {
 
 #[tokio::test]
 async fn a_redirect_to_https_is_followed_without_the_key_on_another_port() {
-    trust_the_test_ca();
+    trust_test_ca();
     let mut other = target(true).await;
     let mut tls = redirecting_to(format!("https://{}/moved/", other.addr)).await;
     let conversation = client(&tls).conversations().get("c-1").await.unwrap();

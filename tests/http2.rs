@@ -3,7 +3,10 @@
 //! connection.
 #![cfg(feature = "http2")]
 
+mod common;
+
 use bytes::Bytes;
+use common::http_server::{tls_config, trust_test_ca};
 use futures::TryStreamExt;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -12,8 +15,6 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use maiagent::{Client, RetryPolicy};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// What the server saw of one request.
 #[derive(Debug, Clone)]
@@ -30,20 +31,8 @@ async fn h2_server() -> (
     Arc<Mutex<Vec<Seen>>>,
     Arc<AtomicUsize>,
 ) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
-    std::env::set_var("SSL_CERT_FILE", format!("{dir}/ca.pem"));
-    let certs = CertificateDer::pem_file_iter(format!("{dir}/server.pem"))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let key = PrivateKeyDer::from_pem_file(format!("{dir}/server.key")).unwrap();
-    let provider = tokio_rustls::rustls::crypto::ring::default_provider();
-    let mut config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(provider))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
+    trust_test_ca();
+    let mut config = tls_config();
     config.alpn_protocols = vec![b"h2".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -5,19 +5,12 @@
 
 mod common;
 
-use common::http_server::{serve, Request, TestServer};
+use common::http_server::{serve, serve_json, Request, TestServer};
 use maiagent::{Client, Error, RetryPolicy};
 use reqwest::header::{HeaderName, HeaderValue};
 
 async fn conversation_server() -> TestServer {
-    serve(
-        |_: Request, mut conn: common::http_server::Conn| async move {
-            conn.respond(200, "application/json", br#"{"id":"c-1"}"#)
-                .await;
-            Some(conn)
-        },
-    )
-    .await
+    serve_json(r#"{"id":"c-1"}"#).await
 }
 
 /// The HTTP clients an SDK client can send through.

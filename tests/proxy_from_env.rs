@@ -4,19 +4,12 @@
 
 mod common;
 
-use common::http_server::{serve, Request};
+use common::http_server::serve_json;
 use maiagent::{Client, RetryPolicy};
 
 #[tokio::test]
 async fn http_proxy_applies_unless_no_proxy_exempts_the_host() {
-    let mut proxy = serve(
-        |_: Request, mut conn: common::http_server::Conn| async move {
-            conn.respond(200, "application/json", br#"{"id":"c-1"}"#)
-                .await;
-            Some(conn)
-        },
-    )
-    .await;
+    let mut proxy = serve_json(r#"{"id":"c-1"}"#).await;
     std::env::set_var("HTTP_PROXY", format!("http://{}", proxy.addr));
     std::env::remove_var("NO_PROXY");
     std::env::remove_var("no_proxy");
@@ -37,14 +30,7 @@ async fn http_proxy_applies_unless_no_proxy_exempts_the_host() {
     assert_eq!(request.header("authorization"), Some("Api-Key test-key"));
 
     // The same proxy, but the host is exempt: the request goes straight to the server.
-    let mut server = serve(
-        |_: Request, mut conn: common::http_server::Conn| async move {
-            conn.respond(200, "application/json", br#"{"id":"c-2"}"#)
-                .await;
-            Some(conn)
-        },
-    )
-    .await;
+    let mut server = serve_json(r#"{"id":"c-2"}"#).await;
     std::env::set_var("NO_PROXY", "127.0.0.1");
     let direct = Client::builder()
         .api_key("test-key")

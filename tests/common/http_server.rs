@@ -5,7 +5,8 @@
 //! Three ways to answer: [`serve`] hands each request and its connection to an async handler
 //! that writes what it likes; [`serve_replies`] answers each request with the [`Reply`] a plain
 //! function returns; [`serve_script`] answers the n-th request with the n-th [`Reply`] of a
-//! list. Every request is recorded ([`TestServer::recorded`], [`TestServer::request`]).
+//! list; [`serve_json`] answers every request with one JSON body over a kept-alive connection.
+//! Every request is recorded ([`TestServer::recorded`], [`TestServer::request`]).
 
 use maiagent::{Client, RetryPolicy};
 use std::future::Future;
@@ -336,13 +337,32 @@ pub async fn serve_script(replies: Vec<Reply>) -> TestServer {
     .await
 }
 
-/// [`serve`] over TLS, with the certificate of `tests/fixtures/tls/server.pem` (for
-/// `127.0.0.1` and `localhost`, signed by the test CA `tests/fixtures/tls/ca.pem`).
+/// Starts a server that answers every request with `200` and the JSON `body`, keeping the
+/// connection open for the next request.
+pub async fn serve_json(body: &'static str) -> TestServer {
+    serve(move |_, mut conn| async move {
+        conn.respond(200, "application/json", body.as_bytes()).await;
+        Some(conn)
+    })
+    .await
+}
+
+/// [`serve`] over TLS, with the certificate of [`tls_config`].
 pub async fn serve_tls<F, Fut>(handler: F) -> TestServer
 where
     F: Fn(Request, Conn) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Option<Conn>> + Send + 'static,
 {
+    start(
+        Some(tokio_rustls::TlsAcceptor::from(Arc::new(tls_config()))),
+        handler,
+    )
+    .await
+}
+
+/// A TLS server's configuration with the certificate of `tests/fixtures/tls/server.pem` (for
+/// `127.0.0.1` and `localhost`, signed by the test CA that [`trust_test_ca`] trusts).
+pub fn tls_config() -> tokio_rustls::rustls::ServerConfig {
     use tokio_rustls::rustls::pki_types::pem::PemObject;
     use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
@@ -352,17 +372,22 @@ where
         .unwrap();
     let key = PrivateKeyDer::from_pem_file(format!("{dir}/server.key")).unwrap();
     let provider = tokio_rustls::rustls::crypto::ring::default_provider();
-    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+    tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(provider))
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .unwrap();
-    start(
-        Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
-        handler,
-    )
-    .await
+        .unwrap()
+}
+
+/// Makes the clients built afterwards trust the test CA (`tests/fixtures/tls/ca.pem`), through
+/// `SSL_CERT_FILE`: call it before the test binary builds any client.
+pub fn trust_test_ca() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls/ca.pem");
+        std::env::set_var("SSL_CERT_FILE", ca);
+    });
 }
 
 async fn start<F, Fut>(tls: Option<tokio_rustls::TlsAcceptor>, handler: F) -> TestServer
