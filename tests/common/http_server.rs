@@ -2,7 +2,7 @@
 //! each test decides exactly what is written, in which pieces and when (chunked encoding or
 //! `Connection: close`), with any header. Optionally over TLS ([`serve_tls`]).
 //!
-//! Three ways to answer: [`serve`] hands each request and its connection to an async handler
+//! Four ways to answer: [`serve`] hands each request and its connection to an async handler
 //! that writes what it likes; [`serve_replies`] answers each request with the [`Reply`] a plain
 //! function returns; [`serve_script`] answers the n-th request with the n-th [`Reply`] of a
 //! list; [`serve_json`] answers every request with one JSON body over a kept-alive connection.
